@@ -1,0 +1,46 @@
+import {
+  Module,
+  type DynamicModule,
+  type ModuleMetadata,
+} from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AnalyticsModule } from './analytics/analytics.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { EventsModule } from './events/events.module.js';
+import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
+import { UsersModule } from './users/users.module.js';
+
+@Module({})
+export class AppModule {
+  /** The validated configuration is loaded once, before Nest starts (see main.ts). */
+  static forRoot(
+    config: AppConfig,
+    extra: ModuleMetadata['imports'] = [],
+  ): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          load: [() => ({ ...config })],
+        }),
+        LoggingModule,
+        EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
+        DatabaseModule,
+        EventsModule,
+        HealthModule,
+        UsersModule,
+        NotificationsModule,
+        AnalyticsModule,
+        AuditModule,
+        ...extra,
+      ],
+    };
+  }
+}

@@ -1,0 +1,65 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsString, Length, Max, Min } from 'class-validator';
+import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
+import { IsRfc3339 } from '../../../events/http/dto/validators.js';
+
+export class ListAuditQuery {
+  @ApiPropertyOptional({ example: 'user.registered' })
+  @IsOmittable()
+  @IsString()
+  @Length(1, 255)
+  type?: string;
+
+  @ApiPropertyOptional()
+  @IsOmittable()
+  @IsString()
+  @Length(1, 255)
+  aggregate_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOmittable()
+  @IsString()
+  @Length(1, 255)
+  correlation_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOmittable()
+  @IsString()
+  @Length(1, 255)
+  actor?: string;
+
+  @ApiPropertyOptional({ description: 'Event time from (inclusive), RFC 3339' })
+  @IsOmittable()
+  @IsRfc3339()
+  since?: string;
+
+  @ApiPropertyOptional({
+    description: 'Event time until (exclusive), RFC 3339',
+  })
+  @IsOmittable()
+  @IsRfc3339()
+  until?: string;
+
+  @ApiPropertyOptional({
+    description: 'Cursor: the `next` of the previous page',
+  })
+  @IsOmittable()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  after?: number;
+
+  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @IsOmittable()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit: number = 100;
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' })
+  @IsOmittable()
+  @IsIn(['asc', 'desc'])
+  order: 'asc' | 'desc' = 'asc';
+}

@@ -1,0 +1,40 @@
+/**
+ * Errors the domain raises on purpose. Features subclass one of the categories below;
+ * the HTTP exception filter maps a category to a status code, so no feature knows about HTTP
+ * and no code matches on message text.
+ */
+export abstract class DomainError extends Error {
+  constructor(
+    message: string,
+    /** Extra fields rendered into the error response (e.g. the stream's current version). */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The caller sent something unacceptable; `field` names what to fix. */
+export class InvalidInputError extends DomainError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message, { field });
+  }
+}
+
+export class NotFoundError extends DomainError {}
+
+/** The request contradicts the current state (duplicate key, stale version). */
+export class ConflictError extends DomainError {}
+
+/** Temporarily unable to accept work; the caller should retry after a pause. */
+export class UnavailableError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

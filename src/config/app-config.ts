@@ -1,0 +1,175 @@
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { BooleanFlag, DurationMs, IsDurationMs } from './config.validators.js';
+
+// The shape of config.yaml. Each key's default lives here so a partial file still boots;
+// config.yaml documents every key next to its value.
+
+export class ServerConfig {
+  @IsString()
+  @MinLength(1)
+  host = '0.0.0.0';
+
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  port = 8080;
+
+  /** Largest request body accepted, in bytes; larger ones get 413. */
+  @IsInt()
+  @Min(1024)
+  body_limit = 1_048_576;
+}
+
+export class DatabaseConfig {
+  /** SQLite file; its directory is created at start. */
+  @IsString()
+  @MinLength(1)
+  path = 'data/events.db';
+
+  /** PostgreSQL connection URL, used when event.store.driver is postgres. */
+  @IsOptional()
+  @IsString()
+  url?: string;
+
+  /** SQLite durability: full syncs the WAL on every commit (survives power loss), normal only at checkpoints. */
+  @IsIn(['full', 'normal'])
+  synchronous: 'full' | 'normal' = 'full';
+}
+
+export class LogConfig {
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  level = 'info';
+
+  /** Human-readable console lines instead of JSON. */
+  @BooleanFlag()
+  @IsBoolean()
+  pretty = true;
+}
+
+export class BusConfig {
+  /** Events that may wait for commit at once; beyond it publishers wait and HTTP answers 503. */
+  @IsInt()
+  @Min(1)
+  buffer_size = 1000;
+
+  /** Subscriptions that may run their handlers at the same time. */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  workers = 10;
+}
+
+export class StoreConfig {
+  /** false keeps the whole database in a temporary file removed at shutdown (demos, experiments). */
+  @BooleanFlag()
+  @IsBoolean()
+  enabled = true;
+
+  @IsIn(['sqlite', 'postgres'])
+  driver: 'sqlite' | 'postgres' = 'sqlite';
+
+  /** Events older than this may be pruned; 0 keeps everything. */
+  @IsInt()
+  @Min(0)
+  retention_days = 90;
+}
+
+export class HandlersConfig {
+  /** false: publish() resolves only after every matching durable handler has finished with the event. */
+  @BooleanFlag()
+  @IsBoolean()
+  async = true;
+
+  /** A handler running longer is aborted and the attempt counts as failed. */
+  @DurationMs()
+  @IsDurationMs()
+  timeout = 30_000;
+
+  /** Attempts per event (the first included) before it is parked as a dead letter. */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  retry_count = 3;
+
+  /** First retry delay; it doubles per attempt, with jitter, up to retry_max_delay. */
+  @DurationMs()
+  @IsDurationMs()
+  retry_delay = 200;
+
+  @DurationMs()
+  @IsDurationMs()
+  retry_max_delay = 30_000;
+
+  /** On shutdown, how long running handlers may take to finish before their events are left for the next start. */
+  @DurationMs()
+  @IsDurationMs()
+  shutdown_grace = 10_000;
+}
+
+export class EventConfig {
+  /** CloudEvents `source` of events this service publishes. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  source = '/nest-event-starter';
+
+  @ValidateNested()
+  @Type(() => BusConfig)
+  bus = new BusConfig();
+
+  @ValidateNested()
+  @Type(() => StoreConfig)
+  store = new StoreConfig();
+
+  @ValidateNested()
+  @Type(() => HandlersConfig)
+  handlers = new HandlersConfig();
+}
+
+export class HealthConfig {
+  /** Readiness fails when a subscription is more events behind than this. */
+  @IsInt()
+  @Min(1)
+  max_lag = 10_000;
+
+  /** Health fails when the data directory's disk is fuller than this fraction. */
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  disk_threshold = 0.95;
+}
+
+export class AppConfig {
+  @ValidateNested()
+  @Type(() => ServerConfig)
+  server = new ServerConfig();
+
+  @ValidateNested()
+  @Type(() => DatabaseConfig)
+  database = new DatabaseConfig();
+
+  @ValidateNested()
+  @Type(() => LogConfig)
+  log = new LogConfig();
+
+  @ValidateNested()
+  @Type(() => EventConfig)
+  event = new EventConfig();
+
+  @ValidateNested()
+  @Type(() => HealthConfig)
+  health = new HealthConfig();
+}

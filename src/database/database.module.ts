@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import {
+  readerOptions,
+  writerOptions,
+  type StorageSettings,
+} from './data-source.options.js';
+import { READ_DATA_SOURCE } from './read-data-source.js';
+
+function storage(config: ConfigService<AppConfig, true>): StorageSettings {
+  return {
+    database: config.get('database', { infer: true }),
+    store: config.get('event.store', { infer: true }),
+  };
+}
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) =>
+        writerOptions(storage(config)),
+    }),
+    // Depends on the writer's data source so that it opens after migrations have run.
+    TypeOrmModule.forRootAsync({
+      name: READ_DATA_SOURCE,
+      inject: [ConfigService, getDataSourceToken()],
+      useFactory: (config: ConfigService<AppConfig, true>) =>
+        readerOptions(storage(config)),
+    }),
+  ],
+})
+export class DatabaseModule {}

@@ -1,0 +1,14 @@
+import { CreateEventStore1732300000000 } from './1732300000000-create-event-store.js';
+import { CreateUsers1732300000001 } from './1732300000001-create-users.js';
+import { CreateNotifications1732300000002 } from './1732300000002-create-notifications.js';
+import { CreateAnalytics1732300000003 } from './1732300000003-create-analytics.js';
+import { CreateAuditLog1732300000004 } from './1732300000004-create-audit-log.js';
+
+/** Every migration, in order. A new module adds its own file here. */
+export const migrations = [
+  CreateEventStore1732300000000,
+  CreateUsers1732300000001,
+  CreateNotifications1732300000002,
+  CreateAnalytics1732300000003,
+  CreateAuditLog1732300000004,
+];

@@ -1,0 +1,140 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import type { AppConfig } from '../../config/app-config.js';
+import { EventValidationError } from '../errors/event-validation.error.js';
+import type { AppendRequest } from '../store/event-store.js';
+import type { AppendOptions, NewEvent } from '../store/new-event.js';
+import { prepareEvent, type PreparedEvent } from '../store/prepare-event.js';
+import { eventClassFor, eventTypeOf } from './domain-event.decorator.js';
+import { eventContext } from './event-context.js';
+
+/** An instance of a @DomainEvent class, or a plain NewEvent envelope. */
+export type Publishable = NewEvent | object;
+
+/**
+ * Turns what publishers pass into validated, fully-defaulted append requests: envelope rules,
+ * the payload schema of typed events, and correlation/causation from the ambient context.
+ */
+@Injectable()
+export class EventPreparer {
+  private readonly source: string;
+
+  constructor(config: ConfigService<AppConfig, true>) {
+    this.source = config.get('event.source', { infer: true });
+  }
+
+  toRequest(
+    input: Publishable | Publishable[],
+    options: AppendOptions = {},
+  ): AppendRequest {
+    return prepareAppend(input, options, this.source);
+  }
+}
+
+/**
+ * The rules behind EventPreparer, as a plain function so test doubles apply exactly the same
+ * validation as the real bus.
+ */
+export function prepareAppend(
+  input: Publishable | Publishable[],
+  options: AppendOptions,
+  source: string,
+): AppendRequest {
+  const list = Array.isArray(input) ? input : [input];
+  if (list.length === 0)
+    throw new EventValidationError('events', 'at least one event is required');
+  const context = eventContext.current();
+  const batched = list.length > 1;
+  const now = new Date().toISOString();
+
+  const events: PreparedEvent[] = list.map((item, index) =>
+    prepareEvent(
+      toNewEvent(item, batched ? `events[${index}]` : ''),
+      {
+        source,
+        now,
+        streamId: options.streamId,
+        correlationId: options.correlationId ?? context?.correlationId,
+        causationId:
+          options.causationId !== undefined
+            ? options.causationId
+            : (context?.causationId ?? null),
+        actor: context?.actor,
+        traceparent: context?.traceparent,
+      },
+      batched ? `events[${index}]` : '',
+    ),
+  );
+  // With no ambient correlation, a batch is one chain rooted at its first event.
+  if (
+    options.correlationId === undefined &&
+    context?.correlationId === undefined
+  ) {
+    for (const event of events) event.correlationId = events[0].id;
+  }
+  if (
+    options.expectedVersion !== undefined &&
+    options.expectedVersion !== 'any'
+  ) {
+    const streams = new Set(events.map((event) => event.streamId));
+    if (streams.size !== 1 || streams.has(null)) {
+      throw new EventValidationError(
+        'expectedVersion',
+        'an expected version needs every event of the append in one stream',
+      );
+    }
+  }
+  return { events, expectedVersion: options.expectedVersion };
+}
+
+function toNewEvent(item: Publishable, field: string): NewEvent {
+  const declaredType = eventTypeOf(item.constructor);
+  if (declaredType !== undefined) {
+    assertValid(validateSync(item, { forbidUnknownValues: false }), field);
+    return { type: declaredType, data: { ...item } };
+  }
+  const event = item as NewEvent;
+  const eventClass =
+    typeof event.type === 'string' ? eventClassFor(event.type) : undefined;
+  if (eventClass && !event.dataBase64) {
+    const data: unknown = event.data;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new EventValidationError(
+        prefixed(field, 'data'),
+        `${event.type} data must be an object`,
+      );
+    }
+    const typed = plainToInstance(eventClass, data) as object;
+    assertValid(
+      validateSync(typed, {
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        forbidUnknownValues: false,
+      }),
+      field,
+    );
+  }
+  return event;
+}
+
+function assertValid(errors: ValidationError[], field: string): void {
+  if (errors.length === 0) return;
+  const first = errors[0];
+  const path = prefixed(field, `data.${first.property}`);
+  const messages = Object.values(first.constraints ?? {}).map((message) =>
+    message.replace(
+      /^property (\S+) should not exist$/,
+      '$1 is not a field of this event',
+    ),
+  );
+  throw new EventValidationError(
+    path,
+    `${path}: ${messages.join(', ') || 'invalid value'}`,
+  );
+}
+
+function prefixed(field: string, name: string): string {
+  return field ? `${field}.${name}` : name;
+}

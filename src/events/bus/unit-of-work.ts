@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { Dispatcher } from '../dispatch/dispatcher.js';
+import { eventContext } from './event-context.js';
+import { GroupCommitWriter, type BufferPolicy } from './group-commit-writer.js';
+import type { Transaction } from './transaction.js';
+
+/**
+ * Runs domain writes and the events they cause in one transaction: the event store is the
+ * outbox. Resolves after COMMIT, with whatever `work` returned; rejects (with nothing written)
+ * if `work` throws.
+ *
+ *   await uow.run(async (tx) => {
+ *     await tx.manager.insert(User, user);
+ *     await tx.append(new UserRegistered(...), { streamId: `user-${user.id}`, expectedVersion: 0 });
+ *   });
+ *
+ * Keep `work` to database calls: it runs while the writer holds the transaction open.
+ */
+@Injectable()
+export class UnitOfWork {
+  constructor(
+    private readonly writer: GroupCommitWriter,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  /**
+   * `whenFull`: what to do when event.bus.buffer_size events already wait for commit; by default
+   * 'reject' (BufferFullError, HTTP 503) while serving an HTTP request, 'wait' otherwise.
+   */
+  async run<T>(
+    work: (tx: Transaction) => Promise<T>,
+    whenFull?: BufferPolicy,
+  ): Promise<T> {
+    const context = eventContext.current();
+    const inHandler = context?.inHandler === true;
+    const { value, events } = await this.writer.runUnit(work, {
+      whenFull: whenFull ?? (context?.refuseWhenFull ? 'reject' : 'wait'),
+      duringShutdown: inHandler,
+    });
+    if (!inHandler) await this.dispatcher.waitIfSynchronous(events);
+    return value;
+  }
+}

@@ -1,0 +1,113 @@
+import { eventContext } from '../bus/event-context.js';
+import type { Transaction } from '../bus/transaction.js';
+import { HandlerTimeoutError } from '../errors/handler-failures.js';
+import type { StoredEvent } from '../store/stored-event.js';
+import type { DeliveryLog } from './delivery-log.js';
+import { DeliveryContext } from './handler-context.js';
+import type { SubscriptionDefinition } from './subscription-definition.js';
+
+/**
+ * Calls a subscription's handler for one event or a batch: inside the handled event's context
+ * (so whatever it publishes inherits the correlation id, with the event as causation), bounded
+ * by the subscription's timeout (aborting `context.signal`), with one log line per call.
+ * Returns the failure instead of throwing it.
+ */
+export class HandlerInvoker {
+  constructor(
+    private readonly definition: SubscriptionDefinition,
+    private readonly log: DeliveryLog,
+  ) {}
+
+  async one(
+    event: StoredEvent,
+    attempt: number,
+    transaction?: Transaction,
+  ): Promise<Error | undefined> {
+    const { name, handler, retry } = this.definition;
+    const context = new DeliveryContext(name, attempt, false, transaction);
+    const started = performance.now();
+    const failure = await this.call(event, context, () =>
+      handler(event, context),
+    );
+    const duration = performance.now() - started;
+    if (failure) {
+      this.log.failed(name, event, attempt, retry.attempts, duration, failure);
+    } else {
+      this.log.delivered(name, event, attempt, duration);
+    }
+    return failure;
+  }
+
+  /** One call for several events (subscriptions declared with @OnDomainEvents). */
+  async many(
+    events: StoredEvent[],
+    transaction?: Transaction,
+  ): Promise<Error | undefined> {
+    const { name, batchHandler } = this.definition;
+    if (!batchHandler) throw new Error(`${name} takes events one at a time`);
+    const context = new DeliveryContext(name, 1, false, transaction);
+    const started = performance.now();
+    const last = events[events.length - 1];
+    const failure = await this.call(last, context, () =>
+      batchHandler(events, context),
+    );
+    this.log.deliveredMany(name, events, performance.now() - started, failure);
+    return failure;
+  }
+
+  private async call(
+    cause: StoredEvent,
+    context: DeliveryContext,
+    work: () => unknown,
+  ): Promise<Error | undefined> {
+    try {
+      const result = eventContext.run(
+        {
+          correlationId: cause.correlationId,
+          causationId: cause.id,
+          actor: cause.metadata.actor,
+          inHandler: true,
+        },
+        work,
+      );
+      if (isThenable(result)) {
+        await withTimeout(
+          result,
+          this.definition.timeoutMs,
+          context,
+          this.definition.name,
+        );
+      }
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
+  );
+}
+
+async function withTimeout(
+  work: PromiseLike<unknown>,
+  timeoutMs: number,
+  context: DeliveryContext,
+  subscription: string,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new HandlerTimeoutError(subscription, timeoutMs);
+      context.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

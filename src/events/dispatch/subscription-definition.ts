@@ -1,0 +1,37 @@
+import type { EventPattern } from '../event-pattern.js';
+import type {
+  DomainEventHandler,
+  DomainEventsHandler,
+} from './handler-context.js';
+
+export interface RetryPolicy {
+  /** Attempts per event, the first included. */
+  attempts: number;
+  /** Delay before the first retry; doubles per attempt, with jitter. */
+  delayMs: number;
+  maxDelayMs: number;
+}
+
+/** A durable subscription as discovered at boot. */
+export interface SubscriptionDefinition {
+  name: string;
+  patterns: EventPattern[];
+  /** Handles one event (for a batch subscription: a batch of one). */
+  handler: DomainEventHandler;
+  /** Set for @OnDomainEvents subscriptions: handles a run of matching events in one call. */
+  batchHandler?: DomainEventsHandler;
+  transactional: boolean;
+  replayable: boolean;
+  startFrom: 'beginning' | 'now';
+  retry: RetryPolicy;
+  timeoutMs: number;
+  /** `ClassName.method`, for logs. */
+  owner: string;
+}
+
+export function matchesAny(
+  definition: SubscriptionDefinition,
+  type: string,
+): boolean {
+  return definition.patterns.some((pattern) => pattern.matches(type));
+}

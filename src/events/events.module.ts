@@ -1,0 +1,58 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { CommitFeed } from './bus/commit-feed.js';
+import { EventBus } from './bus/event-bus.js';
+import { EventPreparer } from './bus/event-preparer.js';
+import { GroupCommitWriter } from './bus/group-commit-writer.js';
+import { LiveEvents } from './bus/live-events.js';
+import { UnitOfWork } from './bus/unit-of-work.js';
+import { DeadLetterService } from './dispatch/dead-letter.service.js';
+import { DeliveryStatusService } from './dispatch/delivery-status.service.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import { EventStatsService } from './dispatch/event-stats.service.js';
+import { SubscriptionExplorer } from './dispatch/subscription-explorer.js';
+import { SubscriptionFactory } from './dispatch/subscription-factory.js';
+import { DeadLettersController } from './http/dead-letters.controller.js';
+import { EventMonitoringController } from './http/event-monitoring.controller.js';
+import { EventsController } from './http/events.controller.js';
+import { StreamsController } from './http/streams.controller.js';
+import { DeadLetterStore } from './store/dead-letter-store.js';
+import { EventStore } from './store/event-store.js';
+import { SubscriptionStore } from './store/subscription-store.js';
+
+/** The platform every feature module publishes and subscribes through. */
+@Module({
+  imports: [DiscoveryModule],
+  controllers: [
+    EventMonitoringController,
+    DeadLettersController,
+    EventsController,
+    StreamsController,
+  ],
+  providers: [
+    EventStore,
+    SubscriptionStore,
+    DeadLetterStore,
+    EventPreparer,
+    CommitFeed,
+    GroupCommitWriter,
+    LiveEvents,
+    EventBus,
+    UnitOfWork,
+    SubscriptionFactory,
+    SubscriptionExplorer,
+    Dispatcher,
+    DeliveryStatusService,
+    DeadLetterService,
+    EventStatsService,
+  ],
+  exports: [
+    EventBus,
+    UnitOfWork,
+    EventStore,
+    Dispatcher,
+    EventStatsService,
+    SubscriptionFactory,
+  ],
+})
+export class EventsModule {}

@@ -1,0 +1,52 @@
+import type { ExtensionValue, StoredEvent } from '../store/stored-event.js';
+
+/**
+ * A stored event in CloudEvents 1.0 JSON format (spec: formats/json-format.md). The store's
+ * own attributes travel as extension attributes: position, streamid, streamversion,
+ * correlationid, causationid, recordedat.
+ */
+export interface CloudEventJson {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  subject?: string;
+  datacontenttype: string;
+  dataschema?: string;
+  time: string;
+  data?: unknown;
+  data_base64?: string;
+  position: number;
+  streamid?: string;
+  streamversion?: number;
+  correlationid: string;
+  causationid?: string;
+  recordedat: string;
+  [extension: string]: unknown;
+}
+
+export function toCloudEvent(event: StoredEvent): CloudEventJson {
+  const { metadata } = event;
+  const cloudEvent: CloudEventJson = {
+    ...(metadata.extensions as Record<string, ExtensionValue> | undefined),
+    specversion: '1.0',
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    datacontenttype: event.datacontenttype,
+    time: event.time,
+    position: event.position,
+    correlationid: event.correlationId,
+    recordedat: event.recordedAt,
+  };
+  if (event.subject !== null) cloudEvent.subject = event.subject;
+  if (metadata.dataschema !== undefined)
+    cloudEvent.dataschema = metadata.dataschema;
+  if (event.streamId !== null) cloudEvent.streamid = event.streamId;
+  if (event.streamVersion !== null)
+    cloudEvent.streamversion = event.streamVersion;
+  if (event.causationId !== null) cloudEvent.causationid = event.causationId;
+  if (metadata.dataBase64) cloudEvent.data_base64 = event.data as string;
+  else if (event.data !== undefined) cloudEvent.data = event.data;
+  return cloudEvent;
+}

@@ -1,0 +1,85 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Min,
+} from 'class-validator';
+import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
+import { EVENT_TYPE_REGEX } from '../../event-pattern.js';
+import { IsRfc3339 } from './validators.js';
+
+/** POST /events: an event from outside the application. */
+export class PublishEventDto {
+  @ApiProperty({
+    example: 'order.shipped',
+    pattern: EVENT_TYPE_REGEX.source,
+    maxLength: 255,
+  })
+  @IsString()
+  @Length(1, 255)
+  @Matches(EVENT_TYPE_REGEX, {
+    message:
+      "type must be lower-case words joined by '.', '_' or '-' (e.g. user.registered)",
+  })
+  type: string;
+
+  @ApiPropertyOptional({
+    description: 'Any JSON value',
+    example: { orderId: 'o-1' },
+  })
+  @IsOptional()
+  data?: unknown;
+
+  @ApiPropertyOptional({
+    description: 'Alias of data, as older clients send it',
+  })
+  @IsOptional()
+  payload?: unknown;
+
+  @ApiPropertyOptional({
+    description: 'Stream (aggregate) the event belongs to',
+    example: 'order-o-1',
+  })
+  @IsOmittable()
+  @IsString()
+  @Length(1, 255)
+  aggregate_id?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Idempotency key: the same source + id again returns the stored event',
+  })
+  @IsOmittable()
+  @IsString()
+  @Length(1, 255)
+  id?: string;
+
+  @ApiPropertyOptional({ example: '/shipping' })
+  @IsOmittable()
+  @IsString()
+  @Length(1, 255)
+  source?: string;
+
+  @ApiPropertyOptional()
+  @IsOmittable()
+  @IsString()
+  @Length(1, 255)
+  subject?: string;
+
+  @ApiPropertyOptional({ example: '2024-05-01T12:00:00Z' })
+  @IsOmittable()
+  @IsRfc3339()
+  time?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "The stream's version before this event (0: must not exist yet); needs aggregate_id",
+  })
+  @IsOmittable()
+  @IsInt()
+  @Min(0)
+  expected_version?: number;
+}

@@ -1,0 +1,80 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Observable } from 'rxjs';
+import { v7 as uuidv7 } from 'uuid';
+import { reasonPhrase } from '../../common/http/error-response.js';
+import { eventContext } from '../bus/event-context.js';
+
+export const CORRELATION_HEADER = 'x-correlation-id';
+const CORRELATION_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+const correlationIds = new WeakMap<IncomingMessage, string>();
+
+/**
+ * The request's correlation id: the caller's X-Correlation-Id, or a new one. Cached per raw
+ * request so the logger, the response header and the event context all agree.
+ */
+export function correlationIdOf(request: IncomingMessage): string {
+  let id = correlationIds.get(request);
+  if (id === undefined) {
+    const header = request.headers[CORRELATION_HEADER];
+    id =
+      typeof header === 'string' && CORRELATION_ID.test(header)
+        ? header
+        : uuidv7();
+    correlationIds.set(request, id);
+  }
+  return id;
+}
+
+/** Refuses a malformed X-Correlation-Id and echoes the id in every response. */
+export function registerCorrelationHook(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const header = request.headers[CORRELATION_HEADER];
+    if (
+      header !== undefined &&
+      (typeof header !== 'string' || !CORRELATION_ID.test(header))
+    ) {
+      void reply.code(400).send({
+        statusCode: 400,
+        error: reasonPhrase(400),
+        message: `${CORRELATION_HEADER} must be 1-128 characters of letters, digits and ._:@/+=-`,
+        field: CORRELATION_HEADER,
+      });
+      return;
+    }
+    void reply.header(CORRELATION_HEADER, correlationIdOf(request.raw));
+    done();
+  });
+}
+
+/**
+ * Runs each route handler inside the request's event context, so everything it publishes
+ * carries the correlation id (and W3C traceparent) without being passed by hand.
+ */
+@Injectable()
+export class RequestEventContextInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const traceparent = request.headers.traceparent;
+    const scope = {
+      requestId: String(request.id),
+      correlationId: correlationIdOf(request.raw),
+      refuseWhenFull: true,
+      traceparent:
+        typeof traceparent === 'string' && TRACEPARENT.test(traceparent)
+          ? traceparent
+          : undefined,
+    };
+    return new Observable((subscriber) =>
+      eventContext.run(scope, () => next.handle().subscribe(subscriber)),
+    );
+  }
+}

@@ -1,0 +1,39 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { StreamNotFoundError } from '../errors/not-found.errors.js';
+import { EventStore } from '../store/event-store.js';
+import { toCloudEvent, type CloudEventJson } from './cloud-event.mapper.js';
+import { ReadStreamQuery } from './dto/read-stream.query.js';
+
+@ApiTags('events')
+@Controller('streams')
+export class StreamsController {
+  constructor(private readonly store: EventStore) {}
+
+  @Get(':streamId')
+  @ApiOperation({ summary: "An aggregate's events in version order" })
+  async read(
+    @Param('streamId') streamId: string,
+    @Query() query: ReadStreamQuery,
+  ): Promise<{
+    stream_id: string;
+    version: number;
+    events: CloudEventJson[];
+    next: number | null;
+  }> {
+    const version = await this.store.streamVersion(streamId);
+    if (version === 0) throw new StreamNotFoundError(streamId);
+    const events = await this.store.readStream(
+      streamId,
+      query.from_version,
+      query.limit,
+    );
+    const last = events[events.length - 1]?.streamVersion ?? null;
+    return {
+      stream_id: streamId,
+      version,
+      events: events.map(toCloudEvent),
+      next: last !== null && last < version ? last + 1 : null,
+    };
+  }
+}

@@ -1,0 +1,31 @@
+// The events module's public API: what feature modules import.
+export { EventsModule } from './events.module.js';
+export { EventBus, type PublishOptions } from './bus/event-bus.js';
+export { UnitOfWork } from './bus/unit-of-work.js';
+export type { Transaction } from './bus/transaction.js';
+export { DomainEvent, type EventClass } from './bus/domain-event.decorator.js';
+export { SystemEvents, type DeadLetteredNotice } from './bus/live-events.js';
+export type { Publishable } from './bus/event-preparer.js';
+export {
+  OnDomainEvent,
+  OnDomainEvents,
+  type OnDomainEventOptions,
+} from './dispatch/on-domain-event.decorator.js';
+export type {
+  DomainEventHandler,
+  HandlerContext,
+  TransactionalHandlerContext,
+} from './dispatch/handler-context.js';
+export { Dispatcher } from './dispatch/dispatcher.js';
+export { SubscriptionFactory } from './dispatch/subscription-factory.js';
+export type { SubscriptionDefinition } from './dispatch/subscription-definition.js';
+export { EventStore } from './store/event-store.js';
+export type { StoredEvent, EventMetadata } from './store/stored-event.js';
+export type {
+  NewEvent,
+  AppendOptions,
+  ExpectedVersion,
+} from './store/new-event.js';
+export { ConcurrencyError } from './errors/concurrency.error.js';
+export { PermanentFailure } from './errors/handler-failures.js';
+export { EventPattern } from './event-pattern.js';

@@ -1,0 +1,126 @@
+import { ConcurrencyError } from '../errors/concurrency.error.js';
+import { parseMetadata, withLazyData } from './event-payload.js';
+import type { ExpectedVersion } from './new-event.js';
+import type { PreparedEvent } from './prepare-event.js';
+import type { StoredEvent } from './stored-event.js';
+
+/** A row to insert; `stored` is filled in once the database has assigned its position. */
+export interface PlannedRow {
+  event: PreparedEvent;
+  streamVersion: number | null;
+  stored?: StoredEvent;
+}
+
+type Slot =
+  | { kind: 'existing'; event: StoredEvent }
+  | { kind: 'new'; row: PlannedRow; duplicate: boolean };
+
+export interface RequestPlan {
+  slots: Slot[];
+}
+
+export function identity(event: { id: string; source: string }): string {
+  return `${event.source}\u0000${event.id}`;
+}
+
+/**
+ * Decides, for one request, which events are new, which are duplicates of stored or
+ * already-planned events, and which stream versions the new ones take. Shared state
+ * (`planned`, `versions`) is only updated when the whole request is accepted.
+ */
+export function planRequest(
+  events: PreparedEvent[],
+  expectedVersion: ExpectedVersion | undefined,
+  existing: Map<string, StoredEvent>,
+  planned: Map<string, PlannedRow>,
+  versions: Map<string, number>,
+): RequestPlan {
+  const slots: Slot[] = [];
+  const ownRows = new Map<string, PlannedRow>();
+  const nextVersions = new Map<string, number>();
+
+  for (const event of events) {
+    const key = identity(event);
+    if (event.idGiven) {
+      const stored = existing.get(key);
+      if (stored) {
+        slots.push({ kind: 'existing', event: stored });
+        continue;
+      }
+      const earlier = planned.get(key) ?? ownRows.get(key);
+      if (earlier) {
+        slots.push({ kind: 'new', row: earlier, duplicate: true });
+        continue;
+      }
+    }
+    let streamVersion: number | null = null;
+    if (event.streamId !== null) {
+      streamVersion =
+        (nextVersions.get(event.streamId) ??
+          versions.get(event.streamId) ??
+          0) + 1;
+      nextVersions.set(event.streamId, streamVersion);
+    }
+    const row: PlannedRow = { event, streamVersion };
+    ownRows.set(key, row);
+    slots.push({ kind: 'new', row, duplicate: false });
+  }
+
+  // A retried request whose events are all stored already is answered, not re-checked.
+  if (typeof expectedVersion === 'number' && ownRows.size > 0) {
+    const streamId = events[0].streamId as string;
+    const current = versions.get(streamId) ?? 0;
+    if (current !== expectedVersion) {
+      throw new ConcurrencyError(streamId, expectedVersion, current);
+    }
+  }
+  for (const [key, row] of ownRows) planned.set(key, row);
+  for (const [streamId, version] of nextVersions)
+    versions.set(streamId, version);
+  return { slots };
+}
+
+export function collectResult(plan: RequestPlan): {
+  events: StoredEvent[];
+  created: boolean[];
+} {
+  const events: StoredEvent[] = [];
+  const created: boolean[] = [];
+  for (const slot of plan.slots) {
+    if (slot.kind === 'existing') {
+      events.push(slot.event);
+      created.push(false);
+    } else {
+      events.push(slot.row.stored as StoredEvent);
+      created.push(!slot.duplicate);
+    }
+  }
+  return { events, created };
+}
+
+/** The stored form of a planned row once the database (or a test double) gave it a position. */
+export function toStoredEvent(
+  row: PlannedRow,
+  position: number,
+  recordedAt: string,
+): StoredEvent {
+  const { event } = row;
+  return withLazyData(
+    {
+      position,
+      id: event.id,
+      type: event.type,
+      source: event.source,
+      subject: event.subject,
+      datacontenttype: event.datacontenttype,
+      time: event.time,
+      streamId: event.streamId,
+      streamVersion: row.streamVersion,
+      correlationId: event.correlationId,
+      causationId: event.causationId,
+      metadata: parseMetadata(event.metadataJson),
+      recordedAt,
+    },
+    event.dataJson,
+  );
+}

@@ -1,0 +1,63 @@
+import { parseMetadata, withLazyData } from './event-payload.js';
+import type { SqlDialect } from './sql-dialect.js';
+import type { StoredEvent } from './stored-event.js';
+
+/** Columns in insert order; shared by the INSERT statement and the row builder. */
+export const EVENT_INSERT_COLUMNS = [
+  'id',
+  'type',
+  'source',
+  'subject',
+  'datacontenttype',
+  'time',
+  'stream_id',
+  'stream_version',
+  'correlation_id',
+  'causation_id',
+  'data',
+  'metadata',
+  'recorded_at',
+] as const;
+
+export const EVENT_SELECT_COLUMNS = `position, ${EVENT_INSERT_COLUMNS.join(', ')}`;
+
+export interface EventRow {
+  position: number | string;
+  id: string;
+  type: string;
+  source: string;
+  subject: string | null;
+  datacontenttype: string;
+  time: string | Date;
+  stream_id: string | null;
+  stream_version: number | string | null;
+  correlation_id: string;
+  causation_id: string | null;
+  data: string | null;
+  metadata: string;
+  recorded_at: string | Date;
+}
+
+export function eventFromRow(row: EventRow, dialect: SqlDialect): StoredEvent {
+  return withLazyData(
+    {
+      position: dialect.toNumber(row.position),
+      id: row.id,
+      type: row.type,
+      source: row.source,
+      subject: row.subject,
+      datacontenttype: row.datacontenttype,
+      time: dialect.toIso(row.time),
+      streamId: row.stream_id,
+      streamVersion:
+        row.stream_version === null
+          ? null
+          : dialect.toNumber(row.stream_version),
+      correlationId: row.correlation_id,
+      causationId: row.causation_id,
+      metadata: parseMetadata(row.metadata),
+      recordedAt: dialect.toIso(row.recorded_at),
+    },
+    row.data,
+  );
+}

@@ -1,0 +1,308 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
+import {
+  collectResult,
+  toStoredEvent,
+  identity,
+  planRequest,
+  type PlannedRow,
+  type RequestPlan,
+} from './append-plan.js';
+import {
+  buildEventQuery,
+  type EventPage,
+  type EventQuery,
+} from './event-query.js';
+import {
+  EVENT_INSERT_COLUMNS,
+  EVENT_SELECT_COLUMNS,
+  eventFromRow,
+  type EventRow,
+} from './event-row.js';
+import type { ExpectedVersion } from './new-event.js';
+import type { PreparedEvent } from './prepare-event.js';
+import {
+  padToPowerOfTwo,
+  placeholders,
+  powerOfTwoChunks,
+} from './sql-batches.js';
+import { SqlDialect } from './sql-dialect.js';
+import type { StoredEvent } from './stored-event.js';
+
+/** One publisher's events: committed together or not at all. */
+export interface AppendRequest {
+  events: PreparedEvent[];
+  /** Checked against the stream all events of the request share. */
+  expectedVersion?: ExpectedVersion;
+}
+
+export interface AppendResult {
+  events: StoredEvent[];
+  /** false where the event already existed (same source + id) and was returned instead. */
+  created: boolean[];
+}
+
+export type AppendOutcome =
+  { ok: true; result: AppendResult } | { ok: false; error: Error };
+
+const INSERT_ROWS_PER_STATEMENT = 256;
+const LOOKUP_KEYS_PER_STATEMENT = 256;
+
+/**
+ * The log. Reads go through the read-only connection, so they only ever see committed events;
+ * appends run on the writer's query runner inside its (group) transaction.
+ */
+@Injectable()
+export class EventStore {
+  readonly dialect: SqlDialect;
+
+  constructor(
+    @InjectDataSource(READ_DATA_SOURCE) private readonly reader: DataSource,
+  ) {
+    this.dialect = SqlDialect.of(reader);
+  }
+
+  /** Position of the newest committed event, 0 for an empty log. */
+  async head(): Promise<number> {
+    const [row] = await this.read<{ head: number | string | null }>(
+      'SELECT MAX(position) AS head FROM events',
+    );
+    return row?.head == null ? 0 : this.dialect.toNumber(row.head);
+  }
+
+  async count(): Promise<number> {
+    const [row] = await this.read<{ total: number | string }>(
+      'SELECT COUNT(*) AS total FROM events',
+    );
+    return this.dialect.toNumber(row.total);
+  }
+
+  /** Events after `position` in log order; `until` bounds the read (inclusive). */
+  async readAfter(
+    position: number,
+    limit: number,
+    until?: number,
+  ): Promise<StoredEvent[]> {
+    const rows =
+      until === undefined
+        ? await this.read<EventRow>(
+            `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+            [position, limit],
+          )
+        : await this.read<EventRow>(
+            `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`,
+            [position, until, limit],
+          );
+    return rows.map((row) => eventFromRow(row, this.dialect));
+  }
+
+  /** The event with this id; `source` disambiguates when several sources reused one id. */
+  async findById(id: string, source?: string): Promise<StoredEvent | null> {
+    const rows =
+      source === undefined
+        ? await this.read<EventRow>(
+            `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE id = ? ORDER BY position LIMIT 1`,
+            [id],
+          )
+        : await this.read<EventRow>(
+            `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE id = ? AND source = ?`,
+            [id, source],
+          );
+    return rows.length > 0 ? eventFromRow(rows[0], this.dialect) : null;
+  }
+
+  async findByPosition(position: number): Promise<StoredEvent | null> {
+    const rows = await this.read<EventRow>(
+      `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE position = ?`,
+      [position],
+    );
+    return rows.length > 0 ? eventFromRow(rows[0], this.dialect) : null;
+  }
+
+  /** An aggregate's events in version order, starting at `fromVersion`. */
+  async readStream(
+    streamId: string,
+    fromVersion = 1,
+    limit = 1000,
+  ): Promise<StoredEvent[]> {
+    const rows = await this.read<EventRow>(
+      `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`,
+      [streamId, fromVersion, limit],
+    );
+    return rows.map((row) => eventFromRow(row, this.dialect));
+  }
+
+  /** The stream's current version: the version of its newest event, 0 when it has none. */
+  async streamVersion(streamId: string): Promise<number> {
+    const [row] = await this.read<{ version: number | string | null }>(
+      'SELECT MAX(stream_version) AS version FROM events WHERE stream_id = ?',
+      [streamId],
+    );
+    return row?.version == null ? 0 : this.dialect.toNumber(row.version);
+  }
+
+  /** Filtered listing in position order, keyset-paginated (see EventQuery). */
+  async query(query: EventQuery): Promise<EventPage> {
+    const { sql, parameters } = buildEventQuery(query, this.dialect);
+    const rows = await this.read<EventRow>(sql, parameters);
+    const hasMore = rows.length > query.limit;
+    const events = rows
+      .slice(0, query.limit)
+      .map((row) => eventFromRow(row, this.dialect));
+    return {
+      events,
+      next: hasMore ? events[events.length - 1].position : null,
+    };
+  }
+
+  /**
+   * Appends every request that can be appended and reports each one's outcome: a request whose
+   * expected version is stale fails alone; duplicates (same source + id) come back as the stored
+   * originals. Runs inside the caller's transaction on `runner`; nothing is visible to readers
+   * until that transaction commits.
+   */
+  async append(
+    runner: QueryRunner,
+    requests: AppendRequest[],
+  ): Promise<AppendOutcome[]> {
+    const existing = await this.findExisting(runner, requests);
+    const versions = await this.currentVersions(runner, requests);
+
+    const planned = new Map<string, PlannedRow>();
+    const plans: (RequestPlan | Error)[] = requests.map((request) => {
+      try {
+        return planRequest(
+          request.events,
+          request.expectedVersion,
+          existing,
+          planned,
+          versions,
+        );
+      } catch (error) {
+        return error as Error;
+      }
+    });
+    await this.insert(runner, [...planned.values()]);
+
+    return plans.map((plan) =>
+      plan instanceof Error
+        ? { ok: false, error: plan }
+        : { ok: true, result: collectResult(plan) },
+    );
+  }
+
+  private async insert(runner: QueryRunner, rows: PlannedRow[]): Promise<void> {
+    const recordedAt = new Date().toISOString();
+    for (const chunk of powerOfTwoChunks(rows, INSERT_ROWS_PER_STATEMENT)) {
+      const parameters: unknown[] = [];
+      for (const { event, streamVersion } of chunk) {
+        parameters.push(
+          event.id,
+          event.type,
+          event.source,
+          event.subject,
+          event.datacontenttype,
+          event.time,
+          event.streamId,
+          streamVersion,
+          event.correlationId,
+          event.causationId,
+          event.dataJson,
+          event.metadataJson,
+          recordedAt,
+        );
+      }
+      const returned: {
+        position: number | string;
+        id: string;
+        source: string;
+      }[] = await runner.query(
+        this.dialect.sql(insertStatement(chunk.length)),
+        parameters,
+      );
+      const positions = new Map(
+        returned.map((row) => [
+          identity(row),
+          this.dialect.toNumber(row.position),
+        ]),
+      );
+      for (const row of chunk) {
+        row.stored = toStoredEvent(
+          row,
+          positions.get(identity(row.event)) as number,
+          recordedAt,
+        );
+      }
+    }
+  }
+
+  /** Stored events that publisher-chosen ids in this batch would duplicate. */
+  private async findExisting(
+    runner: QueryRunner,
+    requests: AppendRequest[],
+  ): Promise<Map<string, StoredEvent>> {
+    const ids = new Set<string>();
+    for (const request of requests) {
+      for (const event of request.events) if (event.idGiven) ids.add(event.id);
+    }
+    const found = new Map<string, StoredEvent>();
+    for (const chunk of powerOfTwoChunks([...ids], LOOKUP_KEYS_PER_STATEMENT)) {
+      const keys = padToPowerOfTwo(chunk);
+      const rows: EventRow[] = await runner.query(
+        this.dialect.sql(
+          `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE id IN (${placeholders(keys.length)})`,
+        ),
+        keys,
+      );
+      for (const row of rows)
+        found.set(identity(row), eventFromRow(row, this.dialect));
+    }
+    return found;
+  }
+
+  private async currentVersions(
+    runner: QueryRunner,
+    requests: AppendRequest[],
+  ): Promise<Map<string, number>> {
+    const streams = new Set<string>();
+    for (const request of requests) {
+      for (const event of request.events)
+        if (event.streamId !== null) streams.add(event.streamId);
+    }
+    const versions = new Map<string, number>();
+    for (const chunk of powerOfTwoChunks(
+      [...streams],
+      LOOKUP_KEYS_PER_STATEMENT,
+    )) {
+      const keys = padToPowerOfTwo(chunk);
+      const rows: { stream_id: string; version: number | string }[] =
+        await runner.query(
+          this.dialect.sql(
+            `SELECT stream_id, MAX(stream_version) AS version FROM events WHERE stream_id IN (${placeholders(keys.length)}) GROUP BY stream_id`,
+          ),
+          keys,
+        );
+      for (const row of rows)
+        versions.set(row.stream_id, this.dialect.toNumber(row.version));
+    }
+    return versions;
+  }
+
+  private read<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
+    return this.reader.query(this.dialect.sql(sql), parameters);
+  }
+}
+
+const insertStatements = new Map<number, string>();
+
+function insertStatement(rowCount: number): string {
+  let sql = insertStatements.get(rowCount);
+  if (!sql) {
+    const row = `(${placeholders(EVENT_INSERT_COLUMNS.length)})`;
+    sql = `INSERT INTO events (${EVENT_INSERT_COLUMNS.join(', ')}) VALUES ${new Array<string>(rowCount).fill(row).join(', ')} RETURNING position, id, source`;
+    insertStatements.set(rowCount, sql);
+  }
+  return sql;
+}

@@ -1,0 +1,190 @@
+import { v7 as uuidv7 } from 'uuid';
+import { isRfc3339, toUtcIso } from '../../common/time/rfc3339.js';
+import { EventValidationError } from '../errors/event-validation.error.js';
+import { isValidEventType } from '../event-pattern.js';
+import { serializeMetadata } from './event-payload.js';
+import type { NewEvent } from './new-event.js';
+import type { EventMetadata, ExtensionValue } from './stored-event.js';
+
+/** An event that passed the envelope rules, with every default filled in, ready to insert. */
+export interface PreparedEvent {
+  id: string;
+  /** Publisher-chosen ids make the append idempotent; generated ones need no duplicate check. */
+  idGiven: boolean;
+  type: string;
+  source: string;
+  subject: string | null;
+  datacontenttype: string;
+  time: string;
+  streamId: string | null;
+  correlationId: string;
+  causationId: string | null;
+  data: unknown;
+  dataJson: string | null;
+  metadata: EventMetadata;
+  metadataJson: string;
+}
+
+export interface EventDefaults {
+  source: string;
+  /** The publish call's time (ISO-8601 UTC): the `time` of events that bring none. */
+  now: string;
+  streamId?: string;
+  correlationId?: string;
+  causationId?: string | null;
+  actor?: string;
+  traceparent?: string;
+}
+
+// CloudEvents attribute names the envelope already uses (core + this store's extensions).
+const RESERVED_ATTRIBUTES = new Set([
+  'specversion',
+  'id',
+  'source',
+  'type',
+  'subject',
+  'datacontenttype',
+  'dataschema',
+  'time',
+  'data',
+  'data_base64',
+  'position',
+  'streamid',
+  'streamversion',
+  'correlationid',
+  'causationid',
+  'recordedat',
+]);
+const ATTRIBUTE_NAME = /^[a-z0-9]{1,20}$/;
+const MAX_TEXT = 255;
+
+/**
+ * Applies the envelope rules and defaults. Runs before an event is queued for commit, so a
+ * bad event is refused at once and never delays or endangers the events around it.
+ */
+export function prepareEvent(
+  input: NewEvent,
+  defaults: EventDefaults,
+  field = '',
+): PreparedEvent {
+  const at = (name: string) => (field ? `${field}.${name}` : name);
+  if (!isValidEventType(input.type)) {
+    throw new EventValidationError(
+      at('type'),
+      `${at('type')} must be lower-case words joined by '.', '_' or '-' (e.g. user.registered), at most 255 characters`,
+    );
+  }
+  const id = input.id ?? uuidv7();
+  const source = input.source ?? defaults.source;
+  requireText(id, at('id'));
+  requireText(source, at('source'));
+  const subject = optionalText(input.subject, at('subject'));
+  const streamId = optionalText(
+    input.streamId ?? defaults.streamId,
+    at('streamId'),
+  );
+  const time = prepareTime(input.time, defaults.now, at('time'));
+
+  const metadata: EventMetadata = {};
+  const actor = input.actor ?? defaults.actor;
+  if (actor !== undefined) metadata.actor = actor;
+  if (defaults.traceparent !== undefined)
+    metadata.traceparent = defaults.traceparent;
+  if (input.dataschema !== undefined)
+    metadata.dataschema = requireText(input.dataschema, at('dataschema'));
+  if (input.dataBase64) metadata.dataBase64 = true;
+  if (input.extensions && Object.keys(input.extensions).length > 0) {
+    metadata.extensions = checkExtensions(input.extensions, at('extensions'));
+  }
+
+  return {
+    id,
+    idGiven: input.id !== undefined,
+    type: input.type,
+    source,
+    subject,
+    datacontenttype:
+      optionalText(input.datacontenttype, at('datacontenttype')) ??
+      'application/json',
+    time,
+    streamId,
+    correlationId: defaults.correlationId ?? id,
+    causationId: defaults.causationId ?? null,
+    data: input.data,
+    dataJson: serializeData(input.data, at('data')),
+    metadata,
+    metadataJson: serializeMetadata(metadata),
+  };
+}
+
+function requireText(value: unknown, field: string): string {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > MAX_TEXT
+  ) {
+    throw new EventValidationError(
+      field,
+      `${field} must be a non-empty string of at most ${MAX_TEXT} characters`,
+    );
+  }
+  return value;
+}
+
+function optionalText(value: unknown, field: string): string | null {
+  return value === undefined || value === null
+    ? null
+    : requireText(value, field);
+}
+
+function prepareTime(
+  value: string | Date | undefined,
+  now: string,
+  field: string,
+): string {
+  if (value === undefined) return now;
+  if (value instanceof Date && !Number.isNaN(value.getTime()))
+    return value.toISOString();
+  if (isRfc3339(value)) return toUtcIso(value);
+  throw new EventValidationError(
+    field,
+    `${field} must be an RFC 3339 timestamp such as 2024-05-01T12:00:00Z`,
+  );
+}
+
+function serializeData(data: unknown, field: string): string | null {
+  if (data === undefined) return null;
+  try {
+    return JSON.stringify(data);
+  } catch (error) {
+    throw new EventValidationError(
+      field,
+      `${field} must be JSON-serializable: ${(error as Error).message}`,
+    );
+  }
+}
+
+function checkExtensions(
+  extensions: Record<string, ExtensionValue>,
+  field: string,
+): Record<string, ExtensionValue> {
+  for (const [name, value] of Object.entries(extensions)) {
+    if (!ATTRIBUTE_NAME.test(name) || RESERVED_ATTRIBUTES.has(name)) {
+      throw new EventValidationError(
+        `${field}.${name}`,
+        `extension attribute names must be 1-20 lower-case letters or digits and not a reserved attribute (got ${JSON.stringify(name)})`,
+      );
+    }
+    const valid =
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      Number.isSafeInteger(value);
+    if (!valid) {
+      throw new EventValidationError(
+        `${field}.${name}`,
+        `extension ${name} must be a string, an integer or a boolean`,
+      );
+    }
+  }
+  return extensions;
+}

@@ -1,0 +1,74 @@
+import { dirname } from 'node:path';
+import { Controller, Get } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  DiskHealthIndicator,
+  HealthCheck,
+  HealthCheckService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import type { AppConfig } from '../config/app-config.js';
+import { sqlitePath } from '../database/data-source.options.js';
+import { SubscriptionsHealthIndicator } from './subscriptions.health.js';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  private readonly dataDirectory: string;
+  private readonly diskThreshold: number;
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly disk: DiskHealthIndicator,
+    private readonly subscriptions: SubscriptionsHealthIndicator,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    const store = config.get('event.store', { infer: true });
+    const settings = {
+      database: config.get('database', { infer: true }),
+      store,
+    };
+    this.dataDirectory =
+      store.driver === 'sqlite' ? dirname(sqlitePath(settings)) : process.cwd();
+    this.diskThreshold = config.get('health.disk_threshold', { infer: true });
+  }
+
+  @Get()
+  @HealthCheck()
+  @ApiOperation({
+    summary: 'Database, subscription lag and disk space; 503 when any is down',
+  })
+  check() {
+    return this.health.check([
+      () => this.database.pingCheck('database').withTimeout(1500),
+      () => this.subscriptions.check('subscriptions'),
+      () =>
+        this.disk.checkStorage('disk', {
+          path: this.dataDirectory,
+          thresholdPercent: this.diskThreshold,
+        }),
+    ]);
+  }
+
+  @Get('live')
+  @HealthCheck()
+  @ApiOperation({ summary: 'The process is up and serving requests' })
+  live() {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({
+    summary:
+      'Ready for traffic: the database answers and subscriptions keep up',
+  })
+  ready() {
+    return this.health.check([
+      () => this.database.pingCheck('database').withTimeout(1500),
+      () => this.subscriptions.check('subscriptions'),
+    ]);
+  }
+}

@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory.js';
+import { ConfigError, loadConfig } from './config/config.loader.js';
+
+function readConfig() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+const config = readConfig();
+const app = await createApp(config);
+// SIGTERM: stop taking requests, flush the commit queue, let handlers finish, save checkpoints, exit 0.
+app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+await app.listen({ port: config.server.port, host: config.server.host });
+new Logger('Main').log(
+  `listening on http://${config.server.host}:${config.server.port} (OpenAPI at /docs)`,
+);

@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  OnDomainEvent,
+  type StoredEvent,
+  type TransactionalHandlerContext,
+} from '../../events/index.js';
+import { UserRegistered } from '../../users/event/user-registered.event.js';
+import { Notification } from '../data/notification.entity.js';
+
+/**
+ * Welcomes every new user. Transactional: the notification row commits together with the
+ * subscription's checkpoint, so a crash can neither lose nor duplicate it. Not replayable:
+ * replaying history must never welcome people again.
+ */
+@Injectable()
+export class WelcomeHandler {
+  @OnDomainEvent(UserRegistered, {
+    name: 'notifications.welcome',
+    transactional: true,
+    replayable: false,
+  })
+  async welcome(
+    event: StoredEvent<UserRegistered>,
+    { transaction }: TransactionalHandlerContext,
+  ): Promise<void> {
+    const { userId, email, name } = event.data;
+    await transaction.manager.insert(Notification, {
+      id: uuidv7(),
+      userId,
+      channel: 'email',
+      recipient: email,
+      subject: `Welcome, ${name}!`,
+      body: `Hello ${name}, your account is ready.`,
+      eventId: event.id,
+    });
+  }
+}

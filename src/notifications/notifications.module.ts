@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { READ_DATA_SOURCE } from '../database/read-data-source.js';
+import { Notification } from './data/notification.entity.js';
+import { NotificationsController } from './handler/notifications.controller.js';
+import { WelcomeHandler } from './handler/welcome.handler.js';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([Notification]),
+    TypeOrmModule.forFeature([Notification], READ_DATA_SOURCE),
+  ],
+  controllers: [NotificationsController],
+  providers: [WelcomeHandler],
+})
+export class NotificationsModule {}

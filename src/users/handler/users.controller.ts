@@ -1,0 +1,75 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { InvalidInputError } from '../../common/errors/domain-error.js';
+import { UsersService } from '../service/users.service.js';
+import { CreateUserDto } from './dto/create-user.dto.js';
+import { ListUsersQuery } from './dto/list-users.query.js';
+import { UpdateUserDto } from './dto/update-user.dto.js';
+import { UserResponse } from './dto/user.response.js';
+
+const UserId = () =>
+  new ParseUUIDPipe({
+    exceptionFactory: () => new InvalidInputError('id', 'id must be a UUID'),
+  });
+
+@ApiTags('users')
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Register a user (publishes user.registered)' })
+  @ApiResponse({ status: 201, type: UserResponse })
+  @ApiResponse({ status: 409, description: 'Email already registered' })
+  async register(@Body() dto: CreateUserDto): Promise<UserResponse> {
+    return UserResponse.from(await this.users.register(dto));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Users, oldest first' })
+  async list(@Query() query: ListUsersQuery) {
+    const [users, total] = await this.users.list(query.limit, query.offset);
+    return {
+      users: users.map(UserResponse.from),
+      total,
+      limit: query.limit,
+      offset: query.offset,
+    };
+  }
+
+  @Get(':id')
+  @ApiResponse({ status: 200, type: UserResponse })
+  async get(@Param('id', UserId()) id: string): Promise<UserResponse> {
+    return UserResponse.from(await this.users.get(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Change email and/or name (publishes user.updated)',
+  })
+  @ApiResponse({ status: 200, type: UserResponse })
+  async update(
+    @Param('id', UserId()) id: string,
+    @Body() dto: UpdateUserDto,
+  ): Promise<UserResponse> {
+    return UserResponse.from(await this.users.update(id, dto));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a user (publishes user.deleted)' })
+  async remove(@Param('id', UserId()) id: string): Promise<void> {
+    await this.users.remove(id);
+  }
+}

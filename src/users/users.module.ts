@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { READ_DATA_SOURCE } from '../database/read-data-source.js';
+import { EventsModule } from '../events/index.js';
+import { User } from './data/user.entity.js';
+import { UsersRepository } from './data/users.repository.js';
+import { UsersController } from './handler/users.controller.js';
+import { UsersService } from './service/users.service.js';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([User]),
+    TypeOrmModule.forFeature([User], READ_DATA_SOURCE),
+    EventsModule,
+  ],
+  controllers: [UsersController],
+  providers: [UsersService, UsersRepository],
+})
+export class UsersModule {}

@@ -1,0 +1,340 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  allEvents,
+  eventCount,
+  expectClientError,
+  getJson,
+  publish,
+  published,
+  streamEvents,
+  type CloudEvent,
+} from './support/http.js';
+import {
+  startTestApp,
+  temporaryDirectory,
+  type TestApp,
+} from './support/test-app.js';
+
+const USER_ID = '0190f6c4-8d55-7cc1-a1c1-2f3e4d5c6b7a';
+
+describe('POST /events', () => {
+  const directory = temporaryDirectory();
+  let api: TestApp;
+
+  beforeAll(async () => {
+    api = await startTestApp(directory.path, {
+      event: { source: '/events-test' },
+    });
+  });
+  afterAll(async () => {
+    await api?.close();
+    directory.cleanup();
+  });
+
+  it('answers 201 with the stored event as CloudEvents 1.0 JSON', async () => {
+    const response = await publish(api, {
+      type: 'order.shipped',
+      data: { orderId: 'o-1', items: [1, 2] },
+      aggregate_id: 'order-o-1',
+      subject: 'o-1',
+    });
+
+    expect(response.statusCode).toBe(201);
+    expect(String(response.headers['content-type'])).toMatch(
+      /^application\/json/,
+    );
+    const event = response.json<CloudEvent>();
+    expect(event).toEqual({
+      specversion: '1.0',
+      id: expect.any(String),
+      source: '/events-test',
+      type: 'order.shipped',
+      subject: 'o-1',
+      time: expect.any(String),
+      datacontenttype: 'application/json',
+      data: { orderId: 'o-1', items: [1, 2] },
+      position: expect.any(Number),
+      streamid: 'order-o-1',
+      streamversion: 1,
+      correlationid: expect.any(String),
+      recordedat: expect.any(String),
+    });
+    expect(event.id.length).toBeGreaterThan(0);
+    expect(event.position).toBeGreaterThan(0);
+    expect(new Date(event.time).toISOString()).toBe(event.time);
+    expect(new Date(event.recordedat).toISOString()).toBe(event.recordedat);
+    expect(await getJson(api, `/events/${event.id}`)).toEqual(event);
+  });
+
+  it('stores the given id, source, subject and time, normalising the time to UTC', async () => {
+    const event = await published(api, {
+      type: 'shipment.created',
+      id: 'shipment-42',
+      source: '/shipping',
+      subject: 'parcel',
+      time: '2024-05-01T14:00:00.5+02:00',
+      data: { parcel: 42 },
+    });
+
+    expect(event).toMatchObject({
+      id: 'shipment-42',
+      source: '/shipping',
+      subject: 'parcel',
+      time: '2024-05-01T12:00:00.500Z',
+    });
+    expect(event.streamid).toBeUndefined();
+    expect(event.streamversion).toBeUndefined();
+  });
+
+  it('stores null data as null, a valid CloudEvents payload', async () => {
+    const event = await published(api, {
+      type: 'nothing.happened',
+      data: null,
+    });
+    expect(event.data).toBeNull();
+    expect((await getJson(api, `/events/${event.id}`)).data).toBeNull();
+  });
+
+  it('accepts payload as an alias of data', async () => {
+    const event = await published(api, {
+      type: 'legacy.sent',
+      payload: { old: true },
+    });
+    expect(event.data).toEqual({ old: true });
+    expect((await getJson(api, `/events/${event.id}`)).data).toEqual({
+      old: true,
+    });
+  });
+
+  it('refuses data and payload together with 400 and stores nothing', async () => {
+    const before = await eventCount(api);
+    const response = await publish(api, {
+      type: 'legacy.sent',
+      data: { a: 1 },
+      payload: { a: 1 },
+    });
+    expectClientError(response, 400, 'payload');
+    expect(await eventCount(api)).toBe(before);
+  });
+
+  it('accepts an event without data', async () => {
+    const event = await published(api, { type: 'ping' });
+    expect(event.type).toBe('ping');
+    expect(event.data).toBeUndefined();
+  });
+
+  it.each(['order.payment-failed', 'order_line.added', 'a1.b2.c3', 'single'])(
+    'accepts the type %s',
+    async (type) => {
+      expect((await published(api, { type })).type).toBe(type);
+    },
+  );
+
+  it.each([
+    'User.Registered',
+    'user..registered',
+    '.user',
+    'user.',
+    'user registered',
+    'user.*',
+    'user/registered',
+    'ü.x',
+    't'.repeat(256),
+  ])('refuses the type %j with 400 and stores nothing', async (type) => {
+    const before = await eventCount(api);
+    expectClientError(await publish(api, { type, data: {} }), 400, 'type');
+    expect(await eventCount(api)).toBe(before);
+  });
+
+  describe('idempotency', () => {
+    it('answers a repeated id from the same source with 200 and the original event, storing no duplicate', async () => {
+      const first = await publish(api, {
+        type: 'invoice.issued',
+        id: 'invoice-1',
+        source: '/billing',
+        data: { amount: 10 },
+      });
+      expect(first.statusCode).toBe(201);
+      const before = await eventCount(api);
+
+      const again = await publish(api, {
+        type: 'invoice.issued',
+        id: 'invoice-1',
+        source: '/billing',
+        data: { amount: 99 },
+      });
+
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toEqual(first.json());
+      expect(await eventCount(api)).toBe(before);
+      expect(
+        (await allEvents(api)).filter((event) => event.id === 'invoice-1'),
+      ).toHaveLength(1);
+    });
+
+    it('treats a repeated id without a source as a repeat from the default source', async () => {
+      const first = await published(api, { type: 'note.added', id: 'note-1' });
+      const before = await eventCount(api);
+      const again = await publish(api, { type: 'note.added', id: 'note-1' });
+      expect(again.statusCode).toBe(200);
+      expect(again.json().position).toBe(first.position);
+      expect(await eventCount(api)).toBe(before);
+    });
+
+    it('stores the same id from another source as a different event', async () => {
+      const first = await published(api, {
+        type: 'sync.done',
+        id: 'shared-id',
+        source: '/a',
+      });
+      const second = await published(api, {
+        type: 'sync.done',
+        id: 'shared-id',
+        source: '/b',
+      });
+
+      expect(second.position).not.toBe(first.position);
+      expect(
+        (await getJson(api, '/events/shared-id?source=%2Fb')).position,
+      ).toBe(second.position);
+      expect(
+        (await getJson(api, '/events/shared-id?source=%2Fa')).position,
+      ).toBe(first.position);
+    });
+
+    it('answers a retried append with expected_version with the original event instead of a conflict', async () => {
+      const body = {
+        type: 'cart.created',
+        id: 'cart-created-1',
+        aggregate_id: 'cart-1',
+        expected_version: 0,
+      };
+      const first = await publish(api, body);
+      expect(first.statusCode).toBe(201);
+      const again = await publish(api, body);
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toEqual(first.json());
+    });
+  });
+
+  describe('expected_version', () => {
+    it('appends when the stream is at the expected version', async () => {
+      const first = await published(api, {
+        type: 'account.opened',
+        aggregate_id: 'account-1',
+        expected_version: 0,
+      });
+      const second = await published(api, {
+        type: 'account.credited',
+        aggregate_id: 'account-1',
+        expected_version: 1,
+      });
+      expect([first.streamversion, second.streamversion]).toEqual([1, 2]);
+    });
+
+    it('refuses a stale expected version with 409 naming the current version, storing nothing', async () => {
+      for (const type of ['wallet.opened', 'wallet.charged'])
+        await published(api, { type, aggregate_id: 'wallet-1' });
+      const before = await eventCount(api);
+
+      for (const expected of [0, 1, 3]) {
+        const response = await publish(api, {
+          type: 'wallet.charged',
+          aggregate_id: 'wallet-1',
+          expected_version: expected,
+        });
+        const body = expectClientError(response, 409);
+        expect(body).toMatchObject({
+          current_version: 2,
+          expected_version: expected,
+        });
+      }
+
+      expect(await eventCount(api)).toBe(before);
+      expect(await streamEvents(api, 'wallet-1')).toHaveLength(2);
+    });
+
+    it('refuses expected_version 0 on an existing stream', async () => {
+      await published(api, { type: 'box.packed', aggregate_id: 'box-1' });
+      const response = await publish(api, {
+        type: 'box.packed',
+        aggregate_id: 'box-1',
+        expected_version: 0,
+      });
+      expect(expectClientError(response, 409).current_version).toBe(1);
+    });
+
+    it.each([
+      [{ type: 'a.b', expected_version: 0 }, 'expected_version'],
+      [
+        { type: 'a.b', aggregate_id: 's', expected_version: -1 },
+        'expected_version',
+      ],
+      [
+        { type: 'a.b', aggregate_id: 's', expected_version: 1.5 },
+        'expected_version',
+      ],
+      [
+        { type: 'a.b', aggregate_id: 's', expected_version: '1' },
+        'expected_version',
+      ],
+    ])('refuses %j with 400 and stores nothing', async (payload, field) => {
+      const before = await eventCount(api);
+      expectClientError(await publish(api, payload), 400, field);
+      expect(await eventCount(api)).toBe(before);
+    });
+  });
+
+  describe('typed event types', () => {
+    const valid = { userId: USER_ID, email: 'typed@example.com', name: 'T' };
+
+    it('accepts data that matches the registered schema of user.registered', async () => {
+      const event = await published(api, {
+        type: 'user.registered',
+        data: valid,
+        aggregate_id: `user-${USER_ID}`,
+      });
+      expect(event.data).toEqual(valid);
+    });
+
+    it.each([
+      [{ ...valid, email: 'not-an-email' }, 'data.email'],
+      [{ ...valid, userId: 'nope' }, 'data.userId'],
+      [{ userId: USER_ID, email: 'typed@example.com' }, 'data.name'],
+      [{ ...valid, admin: true }, 'data.admin'],
+    ])(
+      'refuses user.registered data %j with 400 naming %s and stores nothing',
+      async (data, field) => {
+        const before = await eventCount(api);
+        const body = expectClientError(
+          await publish(api, { type: 'user.registered', data }),
+          400,
+          field,
+        );
+        expect(body.field).toBe(field);
+        expect(await eventCount(api)).toBe(before);
+      },
+    );
+
+    it.each([['a string'], [[1, 2]], [undefined]])(
+      'refuses user.registered with data %j that is not an object',
+      async (data) => {
+        const before = await eventCount(api);
+        expectClientError(
+          await publish(api, { type: 'user.registered', data }),
+          400,
+          'data',
+        );
+        expect(await eventCount(api)).toBe(before);
+      },
+    );
+
+    it('validates payload, the alias of data, the same way', async () => {
+      const response = await publish(api, {
+        type: 'user.deleted',
+        payload: { userId: USER_ID, email: 'bad' },
+      });
+      expectClientError(response, 400, 'data.email');
+    });
+  });
+});

@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestDatabase,
+  postgresAvailability,
+} from './support/services.js';
+import {
+  eventually,
+  startTestApp,
+  temporaryDirectory,
+  type TestApp,
+} from './support/test-app.js';
+
+const postgres = await postgresAvailability();
+if (!postgres.available)
+  console.warn(`PostgreSQL tests skipped: ${postgres.reason}`);
+
+describe.skipIf(!postgres.available)(
+  `the same application on PostgreSQL${postgres.available ? '' : ` (skipped: ${postgres.reason})`}`,
+  () => {
+    const directory = temporaryDirectory();
+    let database: Awaited<ReturnType<typeof createTestDatabase>>;
+    let api: TestApp;
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      api = await startTestApp(directory.path, {
+        event: { store: { driver: 'postgres' } },
+        database: { url: database.url },
+      });
+    });
+    afterAll(async () => {
+      await api?.close();
+      await database?.drop();
+      directory.cleanup();
+    });
+
+    it('registers a user: row and event in one transaction, fanned out to every module', async () => {
+      const response = await api.request({
+        method: 'POST',
+        url: '/users',
+        payload: { email: 'pg@example.com', name: 'Pg' },
+        headers: { 'x-correlation-id': 'pg-signup' },
+      });
+      expect(response.statusCode).toBe(201);
+      const user = response.json();
+
+      const duplicate = await api.request({
+        method: 'POST',
+        url: '/users',
+        payload: { email: 'PG@example.com', name: 'Again' },
+      });
+      expect(duplicate.statusCode).toBe(409);
+
+      const stream = (
+        await api.request({ method: 'GET', url: `/streams/user-${user.id}` })
+      ).json();
+      expect(stream.events.map((event: any) => event.type)).toEqual([
+        'user.registered',
+      ]);
+
+      await eventually(
+        async () => {
+          const [notifications, analytics, audit] = await Promise.all([
+            api.request({
+              method: 'GET',
+              url: `/notifications?user_id=${user.id}`,
+            }),
+            api.request({
+              method: 'GET',
+              url: '/analytics?type=user.registered',
+            }),
+            api.request({
+              method: 'GET',
+              url: '/audit?correlation_id=pg-signup',
+            }),
+          ]);
+          return (
+            notifications.json().total === 1 &&
+            analytics.json().total === 1 &&
+            audit.json().entries.length === 1
+          );
+        },
+        { what: 'fan-out on PostgreSQL' },
+      );
+    });
+
+    it('publishes idempotently, filters by pattern and time, and survives a restart', async () => {
+      const event = {
+        type: 'order.placed',
+        data: { orderId: 'o-1' },
+        aggregate_id: 'order-o-1',
+        id: 'pg-order-1',
+        time: '2024-05-01T12:00:00+02:00',
+      };
+      const first = await api.request({
+        method: 'POST',
+        url: '/events',
+        payload: event,
+      });
+      const again = await api.request({
+        method: 'POST',
+        url: '/events',
+        payload: event,
+      });
+      expect([first.statusCode, again.statusCode]).toEqual([201, 200]);
+      expect(again.json().position).toBe(first.json().position);
+
+      const stale = await api.request({
+        method: 'POST',
+        url: '/events',
+        payload: {
+          type: 'order.paid',
+          aggregate_id: 'order-o-1',
+          expected_version: 0,
+        },
+      });
+      expect(stale.statusCode).toBe(409);
+      expect(stale.json().current_version).toBe(1);
+
+      const byPattern = (
+        await api.request({ method: 'GET', url: '/events?type=order.*' })
+      ).json();
+      expect(byPattern.events.map((e: any) => e.id)).toEqual(['pg-order-1']);
+      const byTime = (
+        await api.request({
+          method: 'GET',
+          url: '/events?since=2024-05-01T10:00:00Z&until=2024-05-01T10:00:01Z',
+        })
+      ).json();
+      expect(byTime.events.map((e: any) => e.id)).toEqual(['pg-order-1']);
+
+      await eventually(async () => {
+        const stats = (
+          await api.request({ method: 'GET', url: '/events/stats' })
+        ).json();
+        return stats.subscriptions.every((s: any) => s.lag === 0);
+      });
+      await api.restart();
+      await api.request({
+        method: 'POST',
+        url: '/events',
+        payload: { type: 'order.shipped' },
+      });
+      await eventually(
+        async () => {
+          const analytics = (
+            await api.request({ method: 'GET', url: '/analytics' })
+          ).json();
+          return analytics.total === 3 && analytics;
+        },
+        { what: 'each event counted exactly once across the restart' },
+      );
+    });
+  },
+);

@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  eventually,
+  startTestApp,
+  temporaryDirectory,
+  type TestApp,
+} from './support/test-app.js';
+
+describe('smoke', () => {
+  const directory = temporaryDirectory();
+  let api: TestApp;
+
+  beforeAll(async () => {
+    api = await startTestApp(directory.path);
+  });
+  afterAll(async () => {
+    await api?.close();
+    directory.cleanup();
+  });
+
+  it('registers a user and fans out', async () => {
+    const created = await api.request({
+      method: 'POST',
+      url: '/users',
+      payload: { email: 'a@example.com', name: 'A' },
+    });
+    expect(created.statusCode).toBe(201);
+    await eventually(async () => {
+      const n = await api.request({ method: 'GET', url: '/notifications' });
+      return n.json().total === 1;
+    });
+  });
+});

@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp, type CreateAppOptions } from '../../src/app.factory.js';
+import { loadConfig } from '../../src/config/config.loader.js';
+
+export type ConfigOverrides = Record<string, unknown>;
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  /** The SQLite file, kept between restart() calls. */
+  databasePath: string;
+  request(options: InjectOptions): Promise<TestResponse>;
+  /** Closes the application (graceful shutdown) and boots a new one on the same database file. */
+  restart(overrides?: ConfigOverrides): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface InjectOptions {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  url: string;
+  payload?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface TestResponse {
+  statusCode: number;
+  headers: Record<string, unknown>;
+  body: string;
+  json<T = any>(): T;
+}
+
+/** A fresh directory per test file; removed by cleanup(). */
+export function temporaryDirectory(): { path: string; cleanup(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'nest-event-starter-test-'));
+  return {
+    path,
+    cleanup: () => rmSync(path, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Boots the real application (same factory as `npm start`) on a SQLite file in `directory`.
+ * Requests go through Fastify's inject: the full HTTP pipeline without a socket.
+ */
+export async function startTestApp(
+  directory: string,
+  overrides: ConfigOverrides = {},
+  options: CreateAppOptions = {},
+): Promise<TestApp> {
+  const databasePath = join(directory, 'events.db');
+  const configFor = (extra: ConfigOverrides) =>
+    loadConfig({
+      env: {},
+      overrides: deepMerge(
+        deepMerge(
+          {
+            database: { path: databasePath },
+            log: { level: 'silent', pretty: false },
+          },
+          overrides,
+        ),
+        extra,
+      ),
+    });
+
+  const boot = async (extra: ConfigOverrides) => {
+    const app = await createApp(configFor(extra), options);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    return app;
+  };
+
+  let app = await boot({});
+  const handle: TestApp = {
+    get app() {
+      return app;
+    },
+    databasePath,
+    async request({ method, url, payload, headers }) {
+      const response = await app.inject({
+        method,
+        url,
+        payload: payload as string | object | undefined,
+        headers,
+      });
+      return response as unknown as TestResponse;
+    },
+    async restart(extra = {}) {
+      await app.close();
+      app = await boot(extra);
+    },
+    async close() {
+      await app.close();
+    },
+  };
+  return handle;
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs = 5_000, intervalMs = 20, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`, {
+    cause: lastError,
+  });
+}
+
+function deepMerge(
+  target: ConfigOverrides,
+  source: ConfigOverrides,
+): ConfigOverrides {
+  const result: ConfigOverrides = { ...target };
+  for (const [key, value] of Object.entries(source)) {
+    const existing = result[key];
+    result[key] =
+      isObject(value) && isObject(existing)
+        ? deepMerge(existing, value)
+        : value;
+  }
+  return result;
+}
+
+function isObject(value: unknown): value is ConfigOverrides {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
