@@ -15,7 +15,9 @@ import { SubscriptionFactory } from './dispatch/subscription-factory.js';
 import { DeadLettersController } from './http/dead-letters.controller.js';
 import { EventMonitoringController } from './http/event-monitoring.controller.js';
 import { EventsController } from './http/events.controller.js';
+import { ReplayController } from './http/replay.controller.js';
 import { StreamsController } from './http/streams.controller.js';
+import { ReplayService } from './replay/replay.service.js';
 import { DeadLetterStore } from './store/dead-letter-store.js';
 import { EventStore } from './store/event-store.js';
 import { SubscriptionStore } from './store/subscription-store.js';
@@ -26,6 +28,7 @@ import { SubscriptionStore } from './store/subscription-store.js';
   controllers: [
     EventMonitoringController,
     DeadLettersController,
+    ReplayController,
     EventsController,
     StreamsController,
   ],
@@ -45,8 +48,10 @@ import { SubscriptionStore } from './store/subscription-store.js';
     DeliveryStatusService,
     DeadLetterService,
     EventStatsService,
+    ReplayService,
   ],
   exports: [
+    ReplayService,
     EventBus,
     UnitOfWork,
     EventStore,

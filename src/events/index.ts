@@ -16,7 +16,14 @@ export type {
   HandlerContext,
   TransactionalHandlerContext,
 } from './dispatch/handler-context.js';
+export { OnReset, type ResetHook } from './dispatch/on-reset.decorator.js';
 export { Dispatcher } from './dispatch/dispatcher.js';
+export {
+  ReplayService,
+  type ReplayRequest,
+  type ReplayPreview,
+} from './replay/replay.service.js';
+export type { ReplayJob, ReplayState } from './replay/replay-job.js';
 export { SubscriptionFactory } from './dispatch/subscription-factory.js';
 export type { SubscriptionDefinition } from './dispatch/subscription-definition.js';
 export { EventStore } from './store/event-store.js';

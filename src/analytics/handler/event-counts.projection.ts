@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import {
   OnDomainEvents,
+  OnReset,
   type StoredEvent,
+  type Transaction,
   type TransactionalHandlerContext,
 } from '../../events/index.js';
 import { DailyEventCount } from '../data/daily-event-count.entity.js';
@@ -10,6 +12,8 @@ import { DailyEventCount } from '../data/daily-event-count.entity.js';
  * Counts every event by type and day. Transactional: the increments commit with the
  * subscription's checkpoint, so a crash or a re-delivery can never count an event twice.
  * Takes events in batches: a run of events costs one statement per distinct (day, type).
+ * Rebuildable: `POST /events/replay {"subscription": "analytics.counts", "reset": true}`
+ * clears the counts (clear(), below) and recounts the whole log.
  */
 @Injectable()
 export class EventCountsProjection {
@@ -40,5 +44,10 @@ export class EventCountsProjection {
         await transaction.manager.insert(DailyEventCount, { day, type, count });
       }
     }
+  }
+
+  @OnReset('analytics.counts')
+  async clear({ manager }: Transaction): Promise<void> {
+    await manager.createQueryBuilder().delete().from(DailyEventCount).execute();
   }
 }

@@ -10,8 +10,9 @@ import { AuditEntry } from '../data/audit-entry.entity.js';
 const ROWS_PER_STATEMENT = 500;
 
 /**
- * Records every event ('**'), exactly once: the entries commit with the checkpoint. Takes
- * events in batches and writes each batch with one multi-row INSERT.
+ * Records every event ('**'), exactly once: the entries commit with the checkpoint, and an
+ * event already recorded (a replay) is skipped. Takes events in batches and writes each batch
+ * with one multi-row INSERT.
  */
 @Injectable()
 export class AuditLogHandler {
@@ -30,6 +31,8 @@ export class AuditLogHandler {
         .insert()
         .into(AuditEntry)
         .values(rows)
+        // A replay hands over events already recorded: keep the first entry.
+        .orIgnore()
         .updateEntity(false)
         .execute();
     }

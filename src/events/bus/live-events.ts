@@ -13,6 +13,7 @@ export interface DeadLetteredNotice {
 /** Names of the system notifications emitted for live listeners (@OnEvent). */
 export const SystemEvents = {
   deadLettered: 'subscription.dead_lettered',
+  replayCompleted: 'replay.completed',
 } as const;
 
 /**
@@ -37,6 +38,11 @@ export class LiveEvents implements OnModuleInit {
 
   deadLettered(notice: DeadLetteredNotice): void {
     this.emit(SystemEvents.deadLettered, notice);
+  }
+
+  /** A replay finished (completed, failed or cancelled); the payload is the job's report. */
+  replayFinished(report: unknown): void {
+    this.emit(SystemEvents.replayCompleted, report);
   }
 
   private emit(name: string, payload: unknown): void {

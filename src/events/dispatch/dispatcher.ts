@@ -8,6 +8,7 @@ import { ConfigService } from '@nestjs/config';
 import { ConflictError } from '../../common/errors/domain-error.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { CommitFeed } from '../bus/commit-feed.js';
+import type { Transaction } from '../bus/transaction.js';
 import { GroupCommitWriter } from '../bus/group-commit-writer.js';
 import { LiveEvents } from '../bus/live-events.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
@@ -134,6 +135,37 @@ export class Dispatcher
       await this.deadLetters.removeForSubscription(tx.queryRunner, name);
       await this.subscriptions.delete(tx.queryRunner, name);
     });
+  }
+
+  /**
+   * Moves a subscription's checkpoint back to the start of the log so it handles every event
+   * again, in order, live events included. The runner is stopped first (its running handler may
+   * finish within shutdown_grace), `clear` runs in the transaction that rewinds the checkpoint,
+   * then the subscription starts again. Counters are kept: they count deliveries, not events.
+   */
+  async rewind(
+    name: string,
+    clear: (tx: Transaction) => Promise<void>,
+  ): Promise<SubscriptionState> {
+    const runner = this.runners.get(name);
+    if (!runner) throw new Error(`subscription ${name} is not running`);
+    this.runners.delete(name);
+    await runner.stop(this.graceMs);
+    const rewound: SubscriptionState = { ...runner.snapshot, position: 0 };
+    try {
+      await this.writer.runUnit(
+        async (tx) => {
+          await clear(tx);
+          await this.subscriptions.save(tx.queryRunner, rewound);
+        },
+        { timeoutMs: null },
+      );
+    } catch (error) {
+      this.launch(runner.definition, { ...runner.snapshot });
+      throw error;
+    }
+    this.launch(runner.definition, { ...rewound });
+    return rewound;
   }
 
   async beforeApplicationShutdown(): Promise<void> {

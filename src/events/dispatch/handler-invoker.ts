@@ -16,6 +16,8 @@ export class HandlerInvoker {
   constructor(
     private readonly definition: SubscriptionDefinition,
     private readonly log: DeliveryLog,
+    /** Set for replays: handlers see `context.replay`. */
+    private readonly replay = false,
   ) {}
 
   async one(
@@ -24,7 +26,12 @@ export class HandlerInvoker {
     transaction?: Transaction,
   ): Promise<Error | undefined> {
     const { name, handler, retry } = this.definition;
-    const context = new DeliveryContext(name, attempt, false, transaction);
+    const context = new DeliveryContext(
+      name,
+      attempt,
+      this.replay,
+      transaction,
+    );
     const started = performance.now();
     const failure = await this.call(event, context, () =>
       handler(event, context),
@@ -45,7 +52,7 @@ export class HandlerInvoker {
   ): Promise<Error | undefined> {
     const { name, batchHandler } = this.definition;
     if (!batchHandler) throw new Error(`${name} takes events one at a time`);
-    const context = new DeliveryContext(name, 1, false, transaction);
+    const context = new DeliveryContext(name, 1, this.replay, transaction);
     const started = performance.now();
     const last = events[events.length - 1];
     const failure = await this.call(last, context, () =>

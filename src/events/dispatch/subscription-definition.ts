@@ -1,4 +1,5 @@
 import type { EventPattern } from '../event-pattern.js';
+import type { ResetHook } from './on-reset.decorator.js';
 import type {
   DomainEventHandler,
   DomainEventsHandler,
@@ -12,7 +13,7 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** A durable subscription as discovered at boot. */
+/** A durable subscription: discovered at boot, or defined at run time. */
 export interface SubscriptionDefinition {
   name: string;
   patterns: EventPattern[];
@@ -25,6 +26,8 @@ export interface SubscriptionDefinition {
   startFrom: 'beginning' | 'now';
   retry: RetryPolicy;
   timeoutMs: number;
+  /** Set by an @OnReset method: clears the read model so a replay can rebuild it. */
+  reset?: ResetHook;
   /** `ClassName.method`, for logs. */
   owner: string;
 }

@@ -8,10 +8,14 @@ import {
   ON_DOMAIN_EVENT,
   type DomainEventHandlerMetadata,
 } from './on-domain-event.decorator.js';
+import { ON_RESET, type ResetHook } from './on-reset.decorator.js';
 import type { SubscriptionDefinition } from './subscription-definition.js';
 import { SubscriptionFactory } from './subscription-factory.js';
 
-/** Finds every @OnDomainEvent method among the application's providers at boot. */
+/**
+ * Finds every @OnDomainEvent / @OnDomainEvents method among the application's providers at
+ * boot, and the @OnReset methods that clear their read models.
+ */
 @Injectable()
 export class SubscriptionExplorer {
   constructor(
@@ -22,6 +26,8 @@ export class SubscriptionExplorer {
 
   explore(): SubscriptionDefinition[] {
     const definitions: SubscriptionDefinition[] = [];
+    const resets: { subscription: string; hook: ResetHook; owner: string }[] =
+      [];
     for (const wrapper of this.discovery.getProviders()) {
       const instance: unknown = wrapper.instance;
       if (
@@ -34,6 +40,13 @@ export class SubscriptionExplorer {
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const handler = (instance as Record<string, unknown>)[method];
         if (typeof handler !== 'function') continue;
+        const owner = `${instance.constructor.name}.${method}`;
+        const resetOf = Reflect.getMetadata(ON_RESET, handler) as
+          string | undefined;
+        if (resetOf !== undefined) {
+          const hook = (handler as ResetHook).bind(instance);
+          resets.push({ subscription: resetOf, hook, owner });
+        }
         const metadata = Reflect.getMetadata(ON_DOMAIN_EVENT, handler) as
           DomainEventHandlerMetadata | undefined;
         if (!metadata) continue;
@@ -44,14 +57,35 @@ export class SubscriptionExplorer {
             (handler as DomainEventHandler | DomainEventsHandler).bind(
               instance,
             ),
-            `${instance.constructor.name}.${method}`,
+            owner,
             { batch: metadata.batch },
           ),
         );
       }
     }
     assertUniqueNames(definitions);
+    attachResets(definitions, resets);
     return definitions;
+  }
+}
+
+function attachResets(
+  definitions: SubscriptionDefinition[],
+  resets: { subscription: string; hook: ResetHook; owner: string }[],
+): void {
+  for (const { subscription, hook, owner } of resets) {
+    const definition = definitions.find((d) => d.name === subscription);
+    if (!definition) {
+      throw new Error(
+        `${owner}: @OnReset names subscription ${subscription}, which no @OnDomainEvent declares`,
+      );
+    }
+    if (definition.reset) {
+      throw new Error(
+        `${owner}: subscription ${subscription} already has an @OnReset method`,
+      );
+    }
+    definition.reset = hook;
   }
 }
 

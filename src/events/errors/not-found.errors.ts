@@ -23,3 +23,9 @@ export class DeadLetterNotFoundError extends NotFoundError {
     super(`dead letter ${id} not found`, { id });
   }
 }
+
+export class ReplayNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`replay ${id} not found`, { id });
+  }
+}

@@ -10,6 +10,7 @@ import {
   type PlannedRow,
   type RequestPlan,
 } from './append-plan.js';
+import { rangeCondition, type EventRange } from './event-range.js';
 import {
   buildEventQuery,
   type EventPage,
@@ -96,6 +97,32 @@ export class EventStore {
             [position, until, limit],
           );
     return rows.map((row) => eventFromRow(row, this.dialect));
+  }
+
+  /** A page of a range in log order, starting after position `after`. */
+  async readRange(
+    range: EventRange,
+    after: number,
+    limit: number,
+  ): Promise<StoredEvent[]> {
+    const { where, parameters } = rangeCondition(range, after);
+    const rows = await this.read<EventRow>(
+      `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE ${where} ORDER BY position LIMIT ?`,
+      [...parameters, limit],
+    );
+    return rows.map((row) => eventFromRow(row, this.dialect));
+  }
+
+  /** How many events of each type a range holds. */
+  async countRangeByType(range: EventRange): Promise<Map<string, number>> {
+    const { where, parameters } = rangeCondition(range, range.afterPosition);
+    const rows = await this.read<{ type: string; total: number | string }>(
+      `SELECT type, COUNT(*) AS total FROM events WHERE ${where} GROUP BY type`,
+      parameters,
+    );
+    return new Map(
+      rows.map((row) => [row.type, this.dialect.toNumber(row.total)]),
+    );
   }
 
   /** The event with this id; `source` disambiguates when several sources reused one id. */

@@ -1,0 +1,88 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsString,
+  Length,
+  Min,
+} from 'class-validator';
+import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
+import { IsEventPattern, IsRfc3339 } from './validators.js';
+
+/** POST /events/replay. */
+export class StartReplayDto {
+  @ApiProperty({ example: 'analytics.counts' })
+  @IsString()
+  @Length(1, 255)
+  subscription: string;
+
+  @ApiPropertyOptional({
+    description: 'First position to replay (inclusive); or give since',
+  })
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  from_position?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Last position to replay (inclusive); default: the newest event when the replay starts',
+  })
+  @IsOmittable()
+  @IsInt()
+  @Min(1)
+  to_position?: number;
+
+  @ApiPropertyOptional({
+    description: 'Events whose time is at or after this instant',
+    example: '2024-05-01T00:00:00Z',
+  })
+  @IsOmittable()
+  @IsRfc3339()
+  since?: string;
+
+  @ApiPropertyOptional({
+    description: 'Events whose time is before this instant',
+  })
+  @IsOmittable()
+  @IsRfc3339()
+  until?: string;
+
+  @ApiPropertyOptional({
+    description: "Event types or patterns, narrowing the subscription's own",
+    example: ['user.*'],
+  })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @IsEventPattern({ each: true })
+  types?: string[];
+
+  @ApiPropertyOptional({
+    description: 'Only this stream',
+    example: 'user-0190...',
+  })
+  @IsOmittable()
+  @IsString()
+  @Length(1, 255)
+  aggregate_id?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "Clear the read model (the handler's @OnReset method) and rebuild it from position 0",
+  })
+  @IsOmittable()
+  @IsBoolean()
+  reset?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Report what would be replayed without running any handler',
+  })
+  @IsOmittable()
+  @IsBoolean()
+  dry_run?: boolean;
+}
