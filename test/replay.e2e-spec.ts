@@ -310,12 +310,10 @@ describe('replay', () => {
     await waitForDelivery(api);
     const replayed = recordReplays(probe.steady);
 
-    const job = await api.app
-      .get(ReplayService)
-      .start({
-        subscription: 'probe.steady',
-        fromPosition: events[1].position,
-      });
+    const job = await api.app.get(ReplayService).start({
+      subscription: 'probe.steady',
+      fromPosition: events[1].position,
+    });
     const finished = await job.whenFinished();
 
     expect(finished.state).toBe('completed');
