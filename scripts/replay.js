@@ -111,6 +111,7 @@ async function call(method, path, body) {
   } catch (error) {
     throw new Error(
       `cannot reach the application at ${baseUrl} (${error.cause?.code ?? error.message}); start it or pass --url`,
+      { cause: error },
     );
   }
   const answer = await response.json().catch(() => ({}));
