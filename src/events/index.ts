@@ -27,6 +27,11 @@ export type { ReplayJob, ReplayState } from './replay/replay-job.js';
 export { SubscriptionFactory } from './dispatch/subscription-factory.js';
 export type { SubscriptionDefinition } from './dispatch/subscription-definition.js';
 export { EventStore } from './store/event-store.js';
+export { AggregateRoot, type AppliedEvent } from './sourcing/aggregate-root.js';
+export {
+  toCloudEvent,
+  type CloudEventJson,
+} from './http/cloud-event.mapper.js';
 export type { StoredEvent, EventMetadata } from './store/stored-event.js';
 export type {
   NewEvent,

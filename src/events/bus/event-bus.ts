@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import type { AppendResult } from '../store/event-store.js';
-import type { AppendOptions } from '../store/new-event.js';
+import type { AppendOptions, ExpectedVersion } from '../store/new-event.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { eventContext } from './event-context.js';
 import { EventPreparer, type Publishable } from './event-preparer.js';
@@ -43,6 +43,20 @@ export class EventBus {
   ): Promise<StoredEvent | StoredEvent[]> {
     const { events } = await this.append(input, options);
     return Array.isArray(input) ? events : events[0];
+  }
+
+  /**
+   * Appends events to one stream, which must be at `expectedVersion` (0: must not exist yet).
+   * Otherwise nothing is stored and the promise rejects with ConcurrencyError, which carries
+   * the stream's current version (HTTP 409). Inside a unit of work use `tx.append` instead.
+   */
+  appendToStream(
+    streamId: string,
+    events: Publishable | Publishable[],
+    { expectedVersion }: { expectedVersion: ExpectedVersion },
+  ): Promise<StoredEvent[]> {
+    const list: Publishable[] = Array.isArray(events) ? events : [events];
+    return this.publish(list, { streamId, expectedVersion });
   }
 
   /** Like publish, and tells which events were created and which already existed (same source + id). */

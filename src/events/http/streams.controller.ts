@@ -23,11 +23,10 @@ export class StreamsController {
   }> {
     const version = await this.store.streamVersion(streamId);
     if (version === 0) throw new StreamNotFoundError(streamId);
-    const events = await this.store.readStream(
-      streamId,
-      query.from_version,
-      query.limit,
-    );
+    const events = await this.store.readStream(streamId, {
+      fromVersion: query.from_version,
+      limit: query.limit,
+    });
     const last = events[events.length - 1]?.streamVersion ?? null;
     return {
       stream_id: streamId,

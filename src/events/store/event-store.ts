@@ -148,16 +148,33 @@ export class EventStore {
     return rows.length > 0 ? eventFromRow(rows[0], this.dialect) : null;
   }
 
-  /** An aggregate's events in version order, starting at `fromVersion`. */
+  /**
+   * An aggregate's events in version order, from `fromVersion` up to `toVersion` (inclusive).
+   * Pass the unit's query runner to read inside a transaction, including what it has appended.
+   */
   async readStream(
     streamId: string,
-    fromVersion = 1,
-    limit = 1000,
+    {
+      fromVersion = 1,
+      toVersion,
+      limit = 1000,
+      runner,
+    }: {
+      fromVersion?: number;
+      toVersion?: number;
+      limit?: number;
+      runner?: QueryRunner;
+    } = {},
   ): Promise<StoredEvent[]> {
-    const rows = await this.read<EventRow>(
-      `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`,
-      [streamId, fromVersion, limit],
-    );
+    const upTo = toVersion === undefined ? '' : ' AND stream_version <= ?';
+    const sql = `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version >= ?${upTo} ORDER BY stream_version LIMIT ?`;
+    const parameters =
+      toVersion === undefined
+        ? [streamId, fromVersion, limit]
+        : [streamId, fromVersion, toVersion, limit];
+    const rows: EventRow[] = runner
+      ? await runner.query(this.dialect.sql(sql), parameters)
+      : await this.read<EventRow>(sql, parameters);
     return rows.map((row) => eventFromRow(row, this.dialect));
   }
 

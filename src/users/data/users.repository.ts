@@ -2,19 +2,43 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { FindOneOptions, Repository } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
-import type { Transaction } from '../../events/index.js';
-import { User } from './user.entity.js';
+import {
+  EventStore,
+  type StoredEvent,
+  type Transaction,
+} from '../../events/index.js';
+import { UserAggregate } from '../service/user.aggregate.js';
+import { User, userStreamId } from './user.entity.js';
 
 /**
- * Reads outside a write go to the read connection; everything a write decides on is read
- * inside its transaction, so it sees the state it is about to change.
+ * Users are event-sourced: the stream `user-<id>` is the source of truth, the users table its
+ * snapshot for queries. Reads outside a write go to the read connection; everything a write
+ * decides on is read inside its transaction, so it sees the state it is about to change.
  */
 @Injectable()
 export class UsersRepository {
   constructor(
     @InjectRepository(User, READ_DATA_SOURCE)
     private readonly reads: Repository<User>,
+    private readonly store: EventStore,
   ) {}
+
+  /** The user rebuilt from its stream, for a write; null when there is no such user. */
+  async loadForUpdate(
+    tx: Transaction,
+    id: string,
+  ): Promise<UserAggregate | null> {
+    if (!(await this.findForUpdate(tx, id))) return null;
+    const events = await this.store.readStream(userStreamId(id), {
+      runner: tx.queryRunner,
+    });
+    return UserAggregate.fromEvents(userStreamId(id), events);
+  }
+
+  /** The user's events, oldest first, up to `toVersion` when given. */
+  history(id: string, toVersion?: number): Promise<StoredEvent[]> {
+    return this.store.readStream(userStreamId(id), { toVersion });
+  }
 
   findById(id: string): Promise<User | null> {
     return this.reads.findOneBy({ id });

@@ -12,7 +12,9 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
+import { toCloudEvent } from '../../events/index.js';
 import { UsersService } from '../service/users.service.js';
+import { GetUserQuery } from './dto/get-user.query.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { ListUsersQuery } from './dto/list-users.query.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
@@ -49,9 +51,33 @@ export class UsersController {
   }
 
   @Get(':id')
+  @ApiOperation({
+    summary: 'A user; with at_version, as it was at that version',
+  })
   @ApiResponse({ status: 200, type: UserResponse })
-  async get(@Param('id', UserId()) id: string): Promise<UserResponse> {
+  async get(
+    @Param('id', UserId()) id: string,
+    @Query() query: GetUserQuery,
+  ): Promise<UserResponse> {
+    if (query.at_version !== undefined) {
+      return UserResponse.fromState(
+        await this.users.getAtVersion(id, query.at_version),
+      );
+    }
     return UserResponse.from(await this.users.get(id));
+  }
+
+  @Get(':id/history')
+  @ApiOperation({
+    summary: "The user's events, oldest first (kept after a delete)",
+  })
+  async history(@Param('id', UserId()) id: string) {
+    const events = await this.users.history(id);
+    return {
+      user_id: id,
+      version: events[events.length - 1].streamVersion,
+      events: events.map(toCloudEvent),
+    };
   }
 
   @Patch(':id')

@@ -4,8 +4,22 @@ import {
 } from '../../common/errors/domain-error.js';
 
 export class UserNotFoundError extends NotFoundError {
-  constructor(id: string) {
-    super(`user ${id} not found`, { id });
+  constructor(id: string, deletedAtVersion?: number) {
+    super(
+      deletedAtVersion === undefined
+        ? `user ${id} not found`
+        : `user ${id} was deleted at version ${deletedAtVersion}`,
+      { id },
+    );
+  }
+}
+
+export class UserVersionNotFoundError extends NotFoundError {
+  constructor(id: string, version: number, currentVersion: number) {
+    super(
+      `user ${id} has no version ${version}: its current version is ${currentVersion}`,
+      { id, field: 'at_version', current_version: currentVersion },
+    );
   }
 }
 

@@ -8,12 +8,41 @@ import {
 import type { User } from '../data/user.entity.js';
 import { UsersRepository } from '../data/users.repository.js';
 import { UserRegistered } from '../event/user-registered.event.js';
-import { EmailTakenError, UserNotFoundError } from './user.errors.js';
+import { UserAggregate } from './user.aggregate.js';
+import {
+  EmailTakenError,
+  UserNotFoundError,
+  UserVersionNotFoundError,
+} from './user.errors.js';
 import { UsersService } from './users.service.js';
 
-/** The repository's contract, in memory: enough for the service's rules. */
+/** The repository's contract, in memory: rows here, streams in the recording bus. */
 class InMemoryUsersRepository {
   readonly rows = new Map<string, User>();
+  /** Set to hide a stream's newest events from the next load, as a concurrent writer would. */
+  hideNewest = 0;
+
+  constructor(private readonly events: RecordingEventBus) {}
+
+  async loadForUpdate(_tx: unknown, id: string) {
+    if (!this.rows.has(id)) return null;
+    const stream = (await this.history(id)).slice(
+      0,
+      this.hideNewest > 0 ? -this.hideNewest : undefined,
+    );
+    this.hideNewest = 0;
+    return UserAggregate.fromEvents(`user-${id}`, stream);
+  }
+
+  history(id: string, toVersion = Infinity) {
+    return Promise.resolve(
+      this.events.events.filter(
+        (event) =>
+          event.streamId === `user-${id}` &&
+          (event.streamVersion ?? 0) <= toVersion,
+      ),
+    );
+  }
 
   findById(id: string) {
     return Promise.resolve(this.copy(this.rows.get(id)));
@@ -50,16 +79,16 @@ describe('UsersService (no database: recording event bus)', () => {
   let users: InMemoryUsersRepository;
 
   beforeEach(async () => {
-    users = new InMemoryUsersRepository();
+    events = new RecordingEventBus();
+    users = new InMemoryUsersRepository(events);
     const module = await Test.createTestingModule({
       providers: [
         UsersService,
-        ...provideRecordingEvents(),
+        ...provideRecordingEvents(events),
         { provide: UsersRepository, useValue: users },
       ],
     }).compile();
     service = module.get(UsersService);
-    events = module.get(RecordingEventBus);
   });
 
   it('publishes user.registered on the new stream at version 1', async () => {
@@ -110,17 +139,43 @@ describe('UsersService (no database: recording event bus)', () => {
     expect(change.streamVersion).toBe(2);
   });
 
-  it('refuses a write based on a stale version and rolls its events back', async () => {
+  it('refuses a write decided on a stale version and rolls its events back', async () => {
     const user = await service.register({
       email: 'ada@example.com',
       name: 'Ada',
     });
-    users.rows.get(user.id)!.version = 5; // the row claims a version the stream never reached
+    await service.update(user.id, { name: 'Ada King' });
+    users.hideNewest = 1; // loaded before the rename above was committed
 
     await expect(
       service.update(user.id, { name: 'Someone' }),
     ).rejects.toBeInstanceOf(ConcurrencyError);
-    expect(events.publishedCount('user.updated')).toBe(0);
+    expect(events.publishedCount('user.updated')).toBe(1);
+  });
+
+  it('rebuilds the user as it was at any version', async () => {
+    const user = await service.register({
+      email: 'ada@example.com',
+      name: 'Ada',
+    });
+    await service.update(user.id, { name: 'Ada King' });
+    await service.update(user.id, { email: 'countess@example.com' });
+
+    const first = await service.getAtVersion(user.id, 1);
+    const second = await service.getAtVersion(user.id, 2);
+    expect([first.name, first.email, first.version]).toEqual([
+      'Ada',
+      'ada@example.com',
+      1,
+    ]);
+    expect([second.name, second.email, second.version]).toEqual([
+      'Ada King',
+      'ada@example.com',
+      2,
+    ]);
+    await expect(service.getAtVersion(user.id, 4)).rejects.toBeInstanceOf(
+      UserVersionNotFoundError,
+    );
   });
 
   it('publishes user.deleted and forgets the user', async () => {

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { User } from '../../data/user.entity.js';
+import type { UserAggregate } from '../../service/user.aggregate.js';
 
 export class UserResponse {
   @ApiProperty({ format: 'uuid' })
@@ -28,6 +29,18 @@ export class UserResponse {
       version: user.version,
       created_at: new Date(user.createdAt).toISOString(),
       updated_at: new Date(user.updatedAt).toISOString(),
+    };
+  }
+
+  /** A state rebuilt from events (GET /users/:id?at_version=n). */
+  static fromState(user: UserAggregate): UserResponse {
+    return {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      version: user.version,
+      created_at: user.createdAt,
+      updated_at: user.updatedAt,
     };
   }
 }
