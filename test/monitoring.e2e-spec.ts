@@ -40,6 +40,7 @@ describe('monitoring', () => {
 
       expect(body).toEqual({
         published: expect.any(Number),
+        stored: expect.any(Number),
         head: expect.any(Number),
         processed: expect.any(Number),
         failed: expect.any(Number),
@@ -53,6 +54,7 @@ describe('monitoring', () => {
           'probe.hold': 1,
         },
         subscriptions: expect.any(Array),
+        retention: { days: 90, pruned: 0, last_pruned_at: null },
       });
       expect(body.subscriptions.map((s) => s.name).sort()).toEqual(
         [...APP_SUBSCRIPTIONS, 'probe.chain', 'probe.hold'].sort(),

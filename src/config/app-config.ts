@@ -85,6 +85,11 @@ export class StoreConfig {
   @IsInt()
   @Min(0)
   retention_days = 90;
+
+  /** How often retention runs (when retention_days is not 0). */
+  @DurationMs()
+  @IsDurationMs()
+  prune_interval = 3_600_000;
 }
 
 export class HandlersConfig {

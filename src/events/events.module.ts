@@ -18,8 +18,10 @@ import { EventsController } from './http/events.controller.js';
 import { ReplayController } from './http/replay.controller.js';
 import { StreamsController } from './http/streams.controller.js';
 import { ReplayService } from './replay/replay.service.js';
+import { RetentionService } from './retention/retention.service.js';
 import { DeadLetterStore } from './store/dead-letter-store.js';
 import { EventStore } from './store/event-store.js';
+import { RetentionStore } from './store/retention-store.js';
 import { SubscriptionStore } from './store/subscription-store.js';
 
 /** The platform every feature module publishes and subscribes through. */
@@ -49,8 +51,11 @@ import { SubscriptionStore } from './store/subscription-store.js';
     DeadLetterService,
     EventStatsService,
     ReplayService,
+    RetentionStore,
+    RetentionService,
   ],
   exports: [
+    RetentionService,
     ReplayService,
     EventBus,
     UnitOfWork,

@@ -24,6 +24,10 @@ export {
   type ReplayPreview,
 } from './replay/replay.service.js';
 export type { ReplayJob, ReplayState } from './replay/replay-job.js';
+export {
+  RetentionService,
+  type PruneReport,
+} from './retention/retention.service.js';
 export { SubscriptionFactory } from './dispatch/subscription-factory.js';
 export type { SubscriptionDefinition } from './dispatch/subscription-definition.js';
 export { EventStore } from './store/event-store.js';

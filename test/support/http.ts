@@ -159,6 +159,7 @@ export interface SubscriptionStatsBody {
 
 export interface StatsBody {
   published: number;
+  stored: number;
   head: number;
   processed: number;
   failed: number;
@@ -167,6 +168,7 @@ export interface StatsBody {
   pending_commit: number;
   subscribers: Record<string, number>;
   subscriptions: SubscriptionStatsBody[];
+  retention: { days: number; pruned: number; last_pruned_at: string | null };
 }
 
 export function stats(api: TestApp): Promise<StatsBody> {

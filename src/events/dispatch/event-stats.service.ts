@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../../config/app-config.js';
 import { GroupCommitWriter } from '../bus/group-commit-writer.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
 import { EventStore } from '../store/event-store.js';
+import { RetentionStore } from '../store/retention-store.js';
 import type { RetryState } from './subscription-runner.js';
 import { Dispatcher } from './dispatcher.js';
 
@@ -22,7 +25,10 @@ export interface SubscriptionStats {
 }
 
 export interface EventStats {
+  /** Events ever committed: those in the store plus those pruned. */
   published: number;
+  /** Events in the store now. */
+  stored: number;
   head: number;
   processed: number;
   failed: number;
@@ -31,23 +37,33 @@ export interface EventStats {
   pendingCommit: number;
   subscribers: Record<string, number>;
   subscriptions: SubscriptionStats[];
+  retention: { days: number; pruned: number; lastPrunedAt: string | null };
 }
 
 /** Counters from the store and the running subscriptions; all but `retrying` survive restarts. */
 @Injectable()
 export class EventStatsService {
+  private readonly retentionDays: number;
+
   constructor(
     private readonly store: EventStore,
     private readonly deadLetters: DeadLetterStore,
     private readonly dispatcher: Dispatcher,
     private readonly writer: GroupCommitWriter,
-  ) {}
+    private readonly retention: RetentionStore,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.retentionDays = config.get('event.store.retention_days', {
+      infer: true,
+    });
+  }
 
   async stats(): Promise<EventStats> {
-    const [published, head, parked] = await Promise.all([
+    const [stored, head, parked, pruning] = await Promise.all([
       this.store.count(),
       this.store.head(),
       this.deadLetters.countBySubscription(),
+      this.retention.totals(),
     ]);
     const subscribers: Record<string, number> = {};
     const subscriptions = this.dispatcher.all.map(
@@ -76,7 +92,8 @@ export class EventStatsService {
     const sum = (pick: (s: SubscriptionStats) => number) =>
       subscriptions.reduce((total, s) => total + pick(s), 0);
     return {
-      published,
+      published: stored + pruning.pruned,
+      stored,
       head,
       processed: sum((s) => s.processed),
       failed: sum((s) => s.failed),
@@ -88,6 +105,7 @@ export class EventStatsService {
       pendingCommit: this.writer.pending,
       subscribers,
       subscriptions,
+      retention: { days: this.retentionDays, ...pruning },
     };
   }
 }

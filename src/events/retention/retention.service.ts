@@ -1,0 +1,119 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../../config/app-config.js';
+import { GroupCommitWriter } from '../bus/group-commit-writer.js';
+import { RetentionStore } from '../store/retention-store.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+// Each batch is one short transaction on the single writer, so publishers barely notice.
+const BATCH = 5_000;
+
+export interface PruneReport {
+  /** Events recorded before this instant were old enough. */
+  cutoff: string;
+  /** The lowest subscription checkpoint: nothing after it was eligible. */
+  upToPosition: number;
+  pruned: number;
+}
+
+/**
+ * Applies event.store.retention_days on a schedule (event.store.prune_interval). The rule:
+ * an event is deleted only when it was recorded more than retention_days ago, EVERY
+ * subscription's checkpoint has passed it, no subscription has it parked as a dead letter,
+ * and it belongs to no stream (a stream is the only copy of its aggregate's state, so stream
+ * events are kept for as long as the database lives).
+ */
+@Injectable()
+export class RetentionService
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
+  private readonly logger = new Logger(RetentionService.name);
+  private readonly retentionDays: number;
+  private readonly intervalMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<PruneReport | null> | undefined;
+
+  constructor(
+    private readonly store: RetentionStore,
+    private readonly writer: GroupCommitWriter,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.retentionDays = config.get('event.store.retention_days', {
+      infer: true,
+    });
+    this.intervalMs = config.get('event.store.prune_interval', {
+      infer: true,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.retentionDays === 0) return;
+    // A timer rather than a scheduler library: one fixed interval is all retention needs.
+    this.timer = setInterval(() => void this.pruneQuietly(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Prunes now; null when retention is off (retention_days: 0). One run at a time. */
+  pruneNow(now = new Date()): Promise<PruneReport | null> {
+    this.running ??= this.prune(now).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async prune(now: Date): Promise<PruneReport | null> {
+    if (this.retentionDays === 0) return null;
+    const cutoff = new Date(now.getTime() - this.retentionDays * DAY_MS);
+    const upToPosition = (await this.store.lowestCheckpoint()) ?? 0;
+    const report: PruneReport = {
+      cutoff: cutoff.toISOString(),
+      upToPosition,
+      pruned: 0,
+    };
+    for (;;) {
+      const pruned = await this.writer.runUnit(
+        async (tx) => {
+          const count = await this.store.pruneBatch(
+            tx.queryRunner,
+            report.cutoff,
+            upToPosition,
+            BATCH,
+          );
+          if (count > 0) {
+            await this.store.recordRun(tx.queryRunner, {
+              ...report,
+              pruned: count,
+            });
+          }
+          return count;
+        },
+        { timeoutMs: null },
+      );
+      report.pruned += pruned.value;
+      if (pruned.value < BATCH) break;
+    }
+    if (report.pruned > 0) {
+      this.logger.log(
+        `pruned ${report.pruned} events recorded before ${report.cutoff} (up to position ${upToPosition})`,
+      );
+    }
+    return report;
+  }
+
+  private async pruneQuietly(): Promise<void> {
+    try {
+      await this.pruneNow();
+    } catch (error) {
+      this.logger.warn(
+        `retention run failed, next try in ${this.intervalMs}ms: ${(error as Error).message}`,
+      );
+    }
+  }
+}
