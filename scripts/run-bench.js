@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, '.bench', 'dist');
-const BENCHMARKS = ['http', 'naive', 'throughput', 'latency'];
+const BENCHMARKS = ['http', 'naive', 'throughput', 'latency', 'replay'];
 
 const QUICK = {
   BENCH_EVENTS: '100000',
@@ -33,6 +33,7 @@ const QUICK = {
   BENCH_LATENCY_SECONDS: '3',
   BENCH_PROFILE_EVENTS: '30000',
   BENCH_PROFILE_HTTP_SECONDS: '3',
+  BENCH_REPLAY_EVENTS: '100000',
 };
 
 const { values: options } = parseArgs({
@@ -47,7 +48,7 @@ const { values: options } = parseArgs({
 if (options.help) {
   process.stdout.write(
     [
-      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency] [--no-profile]',
+      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency,replay] [--no-profile]',
       '',
       '  --quick        100k events, 3 s HTTP runs, 2k naive events, 3 s latency run',
       '  --only=LIST    run only these benchmarks (comma-separated)',
@@ -305,7 +306,7 @@ function table(headers, rows) {
 
 function resultRows(results) {
   const rows = [];
-  const { http, naive, throughput, latency } = results;
+  const { http, naive, throughput, latency, replay } = results;
   if (http) {
     const side = (s) =>
       `${number(s.reqPerSec)} req/s, p50 ${ms(s.latencyP50)}, p99 ${ms(s.latencyP99)}, non-2xx ${s.non2xx}, errors ${s.errors}, server CPU ${number(s.serverCpuShare, 2)} cores`;
@@ -439,6 +440,31 @@ function resultRows(results) {
         '',
       ]);
     }
+  }
+  if (replay) {
+    rows.push(
+      [
+        'Replay',
+        `${number(replay.events)} stored events to one no-op subscription (ReplayService)`,
+        `${number(replay.replay.eventsPerSec)} events/s (${number(replay.replay.ms / 1000, 1)} s, CPU ${number(replay.replay.cpuShare, 2)} cores)`,
+        '>= 250,000 events/s',
+        verdict(replay.replay.eventsPerSec >= 250_000),
+      ],
+      [
+        'Replay',
+        'raw keyset scan of the same table (better-sqlite3, pages of 2,000)',
+        `${number(replay.rawScan.rowsPerSec)} rows/s (mean of ${number(replay.rawScan.msBefore)} ms before and ${number(replay.rawScan.msAfter)} ms after)`,
+        '',
+        '',
+      ],
+      [
+        'Replay',
+        'replay / raw scan',
+        `${number(replay.ratio, 2)}x`,
+        '>= 0.50x',
+        verdict(replay.ratio >= 0.5),
+      ],
+    );
   }
   return rows;
 }

@@ -70,9 +70,12 @@ export class RangeReplay {
   private async deliverAll(events: StoredEvent[]): Promise<void> {
     const { batchHandler, transactional } = this.definition;
     if (!batchHandler && !transactional) {
+      // The common case, kept lean: one handler call per event, retries only on failure.
       for (const event of events) {
         if (this.job.cancelled) return;
-        await this.deliverOne(event);
+        const error = await this.invoker.one(event, 1);
+        if (error === undefined) this.job.recordDelivered(1);
+        else await this.retry(event, error);
       }
       return;
     }
@@ -107,9 +110,16 @@ export class RangeReplay {
   }
 
   private async deliverOne(event: StoredEvent): Promise<void> {
+    const error = await this.attemptOne(event, 1);
+    if (error === undefined) this.job.recordDelivered(1);
+    else await this.retry(event, error);
+  }
+
+  /** Attempts 2, 3, ... with backoff; reports the event in the job if every attempt fails. */
+  private async retry(event: StoredEvent, firstError: Error): Promise<void> {
     const { retry } = this.definition;
     let attempt = 1;
-    let error = await this.attemptOne(event, attempt);
+    let error: Error | undefined = firstError;
     while (
       error &&
       attempt < retry.attempts &&

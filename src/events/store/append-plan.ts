@@ -1,5 +1,5 @@
 import { ConcurrencyError } from '../errors/concurrency.error.js';
-import { parseMetadata, withLazyData } from './event-payload.js';
+import { parseMetadata, storedEvent } from './event-payload.js';
 import type { ExpectedVersion } from './new-event.js';
 import type { PreparedEvent } from './prepare-event.js';
 import type { StoredEvent } from './stored-event.js';
@@ -105,7 +105,7 @@ export function toStoredEvent(
   recordedAt: string,
 ): StoredEvent {
   const { event } = row;
-  return withLazyData(
+  return storedEvent(
     {
       position,
       id: event.id,

@@ -1,35 +1,50 @@
-import type { EventMetadata } from './stored-event.js';
+import type { EventMetadata, StoredEvent } from './stored-event.js';
 
 const EMPTY_METADATA = '{}';
 
+/** Every field of a stored event but its payload. */
+export type StoredEventFields = Omit<StoredEvent, 'data'>;
+
 /**
- * `data` as an own, enumerable property that parses its JSON on first read: a handler that
- * never looks at the payload (a counter, a relay of the raw row) costs no parse, and each
- * reader gets a private copy of the publisher's data, never the publisher's object itself.
- * Spreading the event or serializing it reads the property like any other.
+ * A stored event whose `data` is an own, enumerable accessor that parses its JSON on first
+ * read: a handler that never looks at the payload (a counter, a relay of the raw row) costs no
+ * parse, and each reader gets a private copy of the publisher's data, never the publisher's
+ * object itself. Spreading the event or serializing it reads the property like any other.
+ * Built as one object literal: V8 gives it a fast shape, where defining the accessor
+ * afterwards (Object.defineProperty) costs about twice as much per event.
  */
-export function withLazyData<T extends object>(
-  event: T,
+export function storedEvent(
+  fields: StoredEventFields,
   json: string | null,
-): T & { data: unknown } {
+): StoredEvent {
   let value: unknown;
   let parsed = json === null;
-  Object.defineProperty(event, 'data', {
-    enumerable: true,
-    configurable: true,
-    get() {
+  return {
+    position: fields.position,
+    id: fields.id,
+    type: fields.type,
+    source: fields.source,
+    subject: fields.subject,
+    datacontenttype: fields.datacontenttype,
+    time: fields.time,
+    streamId: fields.streamId,
+    streamVersion: fields.streamVersion,
+    correlationId: fields.correlationId,
+    causationId: fields.causationId,
+    get data(): unknown {
       if (!parsed) {
         value = JSON.parse(json as string);
         parsed = true;
       }
       return value;
     },
-    set(replacement: unknown) {
+    set data(replacement: unknown) {
       value = replacement;
       parsed = true;
     },
-  });
-  return event as T & { data: unknown };
+    metadata: fields.metadata,
+    recordedAt: fields.recordedAt,
+  };
 }
 
 export function parseMetadata(json: string): EventMetadata {

@@ -1,4 +1,4 @@
-import { parseMetadata, withLazyData } from './event-payload.js';
+import { parseMetadata, storedEvent } from './event-payload.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { StoredEvent } from './stored-event.js';
 
@@ -39,7 +39,7 @@ export interface EventRow {
 }
 
 export function eventFromRow(row: EventRow, dialect: SqlDialect): StoredEvent {
-  return withLazyData(
+  return storedEvent(
     {
       position: dialect.toNumber(row.position),
       id: row.id,
