@@ -12,6 +12,7 @@ import { registerRequestLog } from './logging/request-log.hook.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
+import { registerCloudEventParsers } from './events/cloudevents/content-type-parsers.js';
 import {
   RequestEventContextInterceptor,
   registerCorrelationHook,
@@ -36,7 +37,7 @@ export async function createApp(
     adapter,
     {
       bufferLogs: true,
-      // JSON only: Fastify's own JSON parser; no form bodies.
+      // JSON only (plus the CloudEvents HTTP binding, registered below); no form bodies.
       bodyParser: false,
     },
   );
@@ -46,6 +47,7 @@ export async function createApp(
   app.useGlobalInterceptors(new RequestEventContextInterceptor());
   const fastify = adapter.getInstance();
   fastify.removeContentTypeParser('text/plain');
+  registerCloudEventParsers(fastify);
   registerCorrelationHook(fastify);
   registerRequestLog(fastify, PinoLogger.root);
 

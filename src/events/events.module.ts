@@ -6,6 +6,7 @@ import { EventPreparer } from './bus/event-preparer.js';
 import { GroupCommitWriter } from './bus/group-commit-writer.js';
 import { LiveEvents } from './bus/live-events.js';
 import { UnitOfWork } from './bus/unit-of-work.js';
+import { CloudEventIngress } from './cloudevents/cloud-event-ingress.js';
 import { DeadLetterService } from './dispatch/dead-letter.service.js';
 import { DeliveryStatusService } from './dispatch/delivery-status.service.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
@@ -53,6 +54,7 @@ import { SubscriptionStore } from './store/subscription-store.js';
     ReplayService,
     RetentionStore,
     RetentionService,
+    CloudEventIngress,
   ],
   exports: [
     RetentionService,

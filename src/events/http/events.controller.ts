@@ -1,9 +1,41 @@
-import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
 import { CompiledBodyPipe } from '../../common/http/compiled-body.pipe.js';
 import { EventBus } from '../bus/event-bus.js';
+import { CloudEventIngress } from '../cloudevents/cloud-event-ingress.js';
+import { readCloudEvents } from '../cloudevents/cloud-event-reader.js';
+import { contentModeOf } from '../cloudevents/content-mode.js';
+import { CLOUDEVENTS_ROUTE } from '../cloudevents/content-type-parsers.js';
+import {
+  CLOUDEVENTS_BATCH_JSON,
+  CLOUDEVENTS_JSON,
+} from '../cloudevents/media-type.js';
+import {
+  acceptsCloudEvent,
+  acceptsCloudEventBatch,
+  CLOUDEVENT_BATCH_CONTENT_TYPE,
+  CLOUDEVENT_CONTENT_TYPE,
+} from '../cloudevents/negotiation.js';
 import { EventNotFoundError } from '../errors/not-found.errors.js';
 import { EventPattern } from '../event-pattern.js';
 import { EventStore } from '../store/event-store.js';
@@ -23,11 +55,20 @@ export class EventsController {
   constructor(
     private readonly bus: EventBus,
     private readonly store: EventStore,
+    private readonly cloudEvents: CloudEventIngress,
   ) {}
 
   @Post()
+  @RouteConfig(CLOUDEVENTS_ROUTE)
   @ApiBody({ type: PublishEventDto })
-  @ApiOperation({ summary: 'Publish an event; answers once it is committed' })
+  @ApiConsumes('application/json', CLOUDEVENTS_JSON, CLOUDEVENTS_BATCH_JSON)
+  @ApiOperation({
+    summary: 'Publish an event; answers once it is committed',
+    description:
+      'Also takes CloudEvents 1.0 over the HTTP binding: structured (application/cloudevents+json), ' +
+      'binary (ce-* headers, the body is the data, any content type) and batch ' +
+      '(application/cloudevents-batch+json, stored all or nothing).',
+  })
   @ApiResponse({
     status: 201,
     description: 'Stored; the event as CloudEvents JSON',
@@ -42,9 +83,24 @@ export class EventsController {
     description: 'Commit buffer full or shutting down; see Retry-After',
   })
   async publish(
-    @Body(publishEventBody) dto: PublishEventBody,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CloudEventJson> {
+  ): Promise<CloudEventJson | CloudEventJson[]> {
+    const mode = contentModeOf(request.headers);
+    if (mode !== 'none') {
+      const { events, created } = await this.cloudEvents.append(
+        readCloudEvents(mode, request.headers, body),
+      );
+      void reply.status(created.some(Boolean) ? 201 : 200);
+      if (mode === 'batch') {
+        void reply.header('content-type', CLOUDEVENT_BATCH_CONTENT_TYPE);
+        return events.map(toCloudEvent);
+      }
+      void reply.header('content-type', CLOUDEVENT_CONTENT_TYPE);
+      return toCloudEvent(events[0]);
+    }
+    const dto: PublishEventBody = publishEventBody.transform(body);
     if (dto.data !== undefined && dto.payload !== undefined) {
       throw new InvalidInputError(
         'payload',
@@ -76,10 +132,18 @@ export class EventsController {
   @Get()
   @ApiOperation({
     summary: 'List events with filters, in position order, keyset-paginated',
+    description:
+      'With Accept: application/cloudevents-batch+json the page is a CloudEvents batch (a JSON ' +
+      'array) and the next page is linked in the Link header (rel="next").',
   })
+  @ApiProduces('application/json', CLOUDEVENTS_BATCH_JSON)
   async list(
     @Query() query: ListEventsQuery,
-  ): Promise<{ events: CloudEventJson[]; next: number | null }> {
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<
+    { events: CloudEventJson[]; next: number | null } | CloudEventJson[]
+  > {
     const page = await this.store.query({
       type:
         query.type === undefined
@@ -99,18 +163,39 @@ export class EventsController {
       limit: query.limit,
       order: query.order,
     });
-    return { events: page.events.map(toCloudEvent), next: page.next };
+    const events = page.events.map(toCloudEvent);
+    if (acceptsCloudEventBatch(request.headers.accept)) {
+      void reply.header('content-type', CLOUDEVENT_BATCH_CONTENT_TYPE);
+      if (page.next !== null) {
+        void reply.header('link', nextPageLink(request.url, page.next));
+      }
+      return events;
+    }
+    return { events, next: page.next };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One event by id' })
+  @ApiProduces('application/json', CLOUDEVENTS_JSON)
   @ApiResponse({ status: 404, description: 'No such event' })
   async get(
     @Param('id') id: string,
     @Query() query: EventSourceQuery,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CloudEventJson> {
     const event = await this.store.findById(id, query.source);
     if (!event) throw new EventNotFoundError(id);
+    if (acceptsCloudEvent(accept)) {
+      void reply.header('content-type', CLOUDEVENT_CONTENT_TYPE);
+    }
     return toCloudEvent(event);
   }
+}
+
+/** The same listing with `after` moved to the next page (RFC 8288 Link, rel="next"). */
+function nextPageLink(url: string, next: number): string {
+  const target = new URL(url, 'http://localhost');
+  target.searchParams.set('after', String(next));
+  return `<${target.pathname}${target.search}>; rel="next"`;
 }

@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { eventContext } from '../bus/event-context.js';
+import { GroupCommitWriter } from '../bus/group-commit-writer.js';
+import { Dispatcher } from '../dispatch/dispatcher.js';
+import type { AppendResult } from '../store/event-store.js';
+import type { StoredEvent } from '../store/stored-event.js';
+import type { IncomingCloudEvent } from './cloud-event-reader.js';
+
+/**
+ * Appends received CloudEvents in one transaction: a batch is stored whole or not at all.
+ * Events that carry their own correlationid / causationid keep them; consecutive events with
+ * the same pair are appended together, so a plain batch is one chain like any other.
+ */
+@Injectable()
+export class CloudEventIngress {
+  constructor(
+    private readonly writer: GroupCommitWriter,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  async append(incoming: IncomingCloudEvent[]): Promise<AppendResult> {
+    if (incoming.length === 0) return { events: [], created: [] };
+    const groups = groupByCausality(incoming);
+    const context = eventContext.current();
+    const { value: events, events: appended } = await this.writer.runUnit(
+      async (tx) => {
+        const stored: StoredEvent[] = [];
+        for (const group of groups) {
+          const list = group.events.map((item) => item.event);
+          stored.push(
+            ...(await tx.append(list.length === 1 ? list[0] : list, {
+              correlationId: group.correlationId,
+              causationId: group.causationId,
+            })),
+          );
+        }
+        return stored;
+      },
+      { whenFull: context?.refuseWhenFull ? 'reject' : 'wait' },
+    );
+    // The unit reports the events it created; a repeated source + id returns the stored one.
+    const fresh = new Set(appended.map((event) => event.position));
+    const created = events.map((event) => fresh.delete(event.position));
+    await this.dispatcher.waitIfSynchronous(appended);
+    return { events, created };
+  }
+}
+
+interface CausalityGroup {
+  correlationId?: string;
+  causationId?: string;
+  events: IncomingCloudEvent[];
+}
+
+function groupByCausality(incoming: IncomingCloudEvent[]): CausalityGroup[] {
+  const groups: CausalityGroup[] = [];
+  for (const item of incoming) {
+    const last = groups[groups.length - 1];
+    if (
+      last &&
+      last.correlationId === item.correlationId &&
+      last.causationId === item.causationId
+    ) {
+      last.events.push(item);
+    } else {
+      groups.push({
+        correlationId: item.correlationId,
+        causationId: item.causationId,
+        events: [item],
+      });
+    }
+  }
+  return groups;
+}
