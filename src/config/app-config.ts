@@ -1,11 +1,13 @@
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
   IsNumber,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -157,6 +159,39 @@ export class HealthConfig {
   disk_threshold = 0.95;
 }
 
+export class WebhooksConfig {
+  /**
+   * Hosts webhook URLs may name. `*`: any host that resolves to public addresses only.
+   * A name (`hooks.example.com`), a wildcard (`*.example.com`), an IP or a CIDR range
+   * (`10.0.0.0/8`) allows that host even on a private, loopback or link-local address.
+   * An environment variable takes a comma-separated list.
+   */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean)
+      : value,
+  )
+  @IsArray()
+  @IsString({ each: true })
+  @Matches(
+    /^(\*|(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|[0-9A-Fa-f:.]+(\/\d{1,3})?)$/,
+    {
+      each: true,
+      message:
+        'allowed_hosts entries must be *, a host name, *.domain, an IP address or a CIDR range',
+    },
+  )
+  allowed_hosts: string[] = ['*'];
+
+  /** A delivery taking longer is aborted and retried like any failed attempt. */
+  @DurationMs()
+  @IsDurationMs()
+  timeout = 10_000;
+}
+
 export class AppConfig {
   @ValidateNested()
   @Type(() => ServerConfig)
@@ -177,4 +212,8 @@ export class AppConfig {
   @ValidateNested()
   @Type(() => HealthConfig)
   health = new HealthConfig();
+
+  @ValidateNested()
+  @Type(() => WebhooksConfig)
+  webhooks = new WebhooksConfig();
 }

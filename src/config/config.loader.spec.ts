@@ -340,4 +340,39 @@ describe('loadConfig', () => {
       );
     });
   });
+  describe('webhooks', () => {
+    it('allows any public host and a 10s delivery timeout by default', () => {
+      expect(load().webhooks).toMatchObject({
+        allowed_hosts: ['*'],
+        timeout: 10_000,
+      });
+    });
+
+    it('reads allowed_hosts as a list from the file and as a comma-separated variable', () => {
+      const path = yamlFile(
+        'webhooks.yaml',
+        'webhooks:\n  allowed_hosts: [hooks.example.com, "*.internal", 10.0.0.0/8]\n  timeout: 2s\n',
+      );
+      const fromFile = loadConfig({ env: { CONFIG_FILE: path } });
+      expect(fromFile.webhooks.allowed_hosts).toEqual([
+        'hooks.example.com',
+        '*.internal',
+        '10.0.0.0/8',
+      ]);
+      expect(fromFile.webhooks.timeout).toBe(2_000);
+      expect(
+        load({ WEBHOOKS__ALLOWED_HOSTS: '127.0.0.1, ::1 ,*' }).webhooks
+          .allowed_hosts,
+      ).toEqual(['127.0.0.1', '::1', '*']);
+    });
+
+    it.each([
+      [{ webhooks: { allowed_hosts: ['http://example.com'] } }],
+      [{ webhooks: { allowed_hosts: ['exa mple.com'] } }],
+      [{ webhooks: { allowed_hosts: 5 } }],
+      [{ webhooks: { timeout: 'soon' } }],
+    ])('names webhooks.* when %j is invalid', (overrides) => {
+      expect(configError({}, overrides).message).toMatch(/webhooks\./);
+    });
+  });
 });

@@ -24,6 +24,9 @@ import { DeadLetterStore } from './store/dead-letter-store.js';
 import { EventStore } from './store/event-store.js';
 import { RetentionStore } from './store/retention-store.js';
 import { SubscriptionStore } from './store/subscription-store.js';
+import { WebhookService } from './webhooks/webhook.service.js';
+import { WebhookStore } from './webhooks/webhook-store.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
 
 /** The platform every feature module publishes and subscribes through. */
 @Module({
@@ -34,6 +37,7 @@ import { SubscriptionStore } from './store/subscription-store.js';
     ReplayController,
     EventsController,
     StreamsController,
+    WebhooksController,
   ],
   providers: [
     EventStore,
@@ -55,6 +59,8 @@ import { SubscriptionStore } from './store/subscription-store.js';
     RetentionStore,
     RetentionService,
     CloudEventIngress,
+    WebhookStore,
+    WebhookService,
   ],
   exports: [
     RetentionService,

@@ -45,3 +45,13 @@ export type {
 export { ConcurrencyError } from './errors/concurrency.error.js';
 export { PermanentFailure } from './errors/handler-failures.js';
 export { EventPattern } from './event-pattern.js';
+export { WebhookService } from './webhooks/webhook.service.js';
+export {
+  SIGNATURE_HEADER,
+  signBody,
+  verifySignature,
+} from './webhooks/webhook-signature.js';
+export {
+  binaryMessage,
+  structuredMessage,
+} from './cloudevents/cloud-event-writer.js';

@@ -3,6 +3,7 @@ import { CreateUsers1732300000001 } from './1732300000001-create-users.js';
 import { CreateNotifications1732300000002 } from './1732300000002-create-notifications.js';
 import { CreateAnalytics1732300000003 } from './1732300000003-create-analytics.js';
 import { CreateAuditLog1732300000004 } from './1732300000004-create-audit-log.js';
+import { CreateWebhookSubscriptions1732300000010 } from './1732300000010-create-webhook-subscriptions.js';
 import { CreateRetentionRuns1732300000030 } from './1732300000030-create-retention-runs.js';
 
 /** Every migration, in order. A new module adds its own file here. */
@@ -12,5 +13,6 @@ export const migrations = [
   CreateNotifications1732300000002,
   CreateAnalytics1732300000003,
   CreateAuditLog1732300000004,
+  CreateWebhookSubscriptions1732300000010,
   CreateRetentionRuns1732300000030,
 ];

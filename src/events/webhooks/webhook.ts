@@ -1,0 +1,19 @@
+export type WebhookMode = 'structured' | 'binary';
+
+/** A webhook subscription as stored; `secret` never leaves the service. */
+export interface Webhook {
+  name: string;
+  pattern: string;
+  url: string;
+  mode: WebhookMode;
+  secret: string | null;
+  startFrom: 'now' | 'beginning';
+  createdAt: string;
+}
+
+/** Webhooks run as durable subscriptions under this prefix, apart from code-defined names. */
+export const WEBHOOK_SUBSCRIPTION_PREFIX = 'webhook.';
+
+export function subscriptionNameOf(webhookName: string): string {
+  return `${WEBHOOK_SUBSCRIPTION_PREFIX}${webhookName}`;
+}
