@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetentionService } from '../src/events/index.js';
 import {
@@ -27,6 +29,7 @@ describe.skipIf(!postgres.available)(
       api = await startTestApp(directory.path, {
         event: { store: { driver: 'postgres' } },
         database: { url: database.url },
+        webhooks: { allowed_hosts: ['127.0.0.1'] },
       });
     });
     afterAll(async () => {
@@ -233,6 +236,51 @@ describe.skipIf(!postgres.available)(
           await api.request({ method: 'GET', url: `/users/${user.id}/history` })
         ).json().version,
       ).toBe(2);
+    });
+
+    it('delivers to a webhook subscription and resumes it after a restart, on PostgreSQL', async () => {
+      const received: string[] = [];
+      const receiver = createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        request.on('end', () => {
+          received.push((JSON.parse(body) as { id: string }).id);
+          response.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((resolve) =>
+        receiver.listen(0, '127.0.0.1', resolve),
+      );
+      try {
+        const { port } = receiver.address() as AddressInfo;
+        const created = await api.request({
+          method: 'POST',
+          url: '/subscriptions',
+          payload: {
+            name: 'pg-hook',
+            pattern: 'parcel.*',
+            url: `http://127.0.0.1:${port}/events`,
+          },
+        });
+        expect(created.statusCode, created.body).toBe(201);
+        await api.request({
+          method: 'POST',
+          url: '/events',
+          payload: { type: 'parcel.sent', id: 'pg-parcel-1' },
+        });
+        await eventually(() => received.length === 1);
+        await api.restart();
+        await api.request({
+          method: 'POST',
+          url: '/events',
+          payload: { type: 'parcel.lost', id: 'pg-parcel-2' },
+        });
+        await eventually(() => received.length === 2);
+        expect(received).toEqual(['pg-parcel-1', 'pg-parcel-2']);
+      } finally {
+        receiver.closeAllConnections();
+        await new Promise((resolve) => receiver.close(resolve));
+      }
     });
   },
 );
