@@ -7,7 +7,6 @@ import {
   type StoredEvent,
   type Transaction,
 } from '../../events/index.js';
-import { UserAggregate } from '../service/user.aggregate.js';
 import { User, userStreamId } from './user.entity.js';
 
 /**
@@ -23,16 +22,16 @@ export class UsersRepository {
     private readonly store: EventStore,
   ) {}
 
-  /** The user rebuilt from its stream, for a write; null when there is no such user. */
-  async loadForUpdate(
+  /**
+   * The user's events, read inside the write's transaction (after locking its row on
+   * PostgreSQL); null when there is no such user.
+   */
+  async streamForUpdate(
     tx: Transaction,
     id: string,
-  ): Promise<UserAggregate | null> {
+  ): Promise<StoredEvent[] | null> {
     if (!(await this.findForUpdate(tx, id))) return null;
-    const events = await this.store.readStream(userStreamId(id), {
-      runner: tx.queryRunner,
-    });
-    return UserAggregate.fromEvents(userStreamId(id), events);
+    return this.store.readStream(userStreamId(id), { runner: tx.queryRunner });
   }
 
   /** The user's events, oldest first, up to `toVersion` when given. */

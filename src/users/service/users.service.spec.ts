@@ -8,7 +8,6 @@ import {
 import type { User } from '../data/user.entity.js';
 import { UsersRepository } from '../data/users.repository.js';
 import { UserRegistered } from '../event/user-registered.event.js';
-import { UserAggregate } from './user.aggregate.js';
 import {
   EmailTakenError,
   UserNotFoundError,
@@ -24,14 +23,14 @@ class InMemoryUsersRepository {
 
   constructor(private readonly events: RecordingEventBus) {}
 
-  async loadForUpdate(_tx: unknown, id: string) {
+  async streamForUpdate(_tx: unknown, id: string) {
     if (!this.rows.has(id)) return null;
     const stream = (await this.history(id)).slice(
       0,
       this.hideNewest > 0 ? -this.hideNewest : undefined,
     );
     this.hideNewest = 0;
-    return UserAggregate.fromEvents(`user-${id}`, stream);
+    return stream;
   }
 
   history(id: string, toVersion = Infinity) {

@@ -6,7 +6,7 @@ import {
   type StoredEvent,
   type Transaction,
 } from '../../events/index.js';
-import { User } from '../data/user.entity.js';
+import { User, userStreamId } from '../data/user.entity.js';
 import { UsersRepository } from '../data/users.repository.js';
 import type { UserChanges } from '../event/user-updated.event.js';
 import { UserAggregate } from './user.aggregate.js';
@@ -55,7 +55,7 @@ export class UsersService {
   async getAtVersion(id: string, version: number): Promise<UserAggregate> {
     const events = await this.users.history(id, version);
     if (events.length === 0) throw new UserNotFoundError(id);
-    const user = UserAggregate.fromEvents(events[0].streamId ?? id, events);
+    const user = UserAggregate.fromEvents(userStreamId(id), events);
     if (user.version < version)
       throw new UserVersionNotFoundError(id, version, user.version);
     if (user.deleted) throw new UserNotFoundError(id, version);
@@ -101,7 +101,8 @@ export class UsersService {
   }
 
   private async load(tx: Transaction, id: string): Promise<UserAggregate> {
-    const user = await this.users.loadForUpdate(tx, id);
+    const events = await this.users.streamForUpdate(tx, id);
+    const user = events && UserAggregate.fromEvents(userStreamId(id), events);
     if (!user?.exists) throw new UserNotFoundError(id);
     return user;
   }
