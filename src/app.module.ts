@@ -13,6 +13,7 @@ import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { OrdersModule } from './orders/orders.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -39,6 +40,7 @@ export class AppModule {
         NotificationsModule,
         AnalyticsModule,
         AuditModule,
+        OrdersModule,
         ...extra,
       ],
     };

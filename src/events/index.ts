@@ -55,3 +55,18 @@ export {
   binaryMessage,
   structuredMessage,
 } from './cloudevents/cloud-event-writer.js';
+export { SagaModule } from './saga/saga.module.js';
+export { SagaOrchestrator } from './saga/saga-orchestrator.js';
+export { Saga } from './saga/saga.js';
+export {
+  defineSaga,
+  type SagaContext,
+  type SagaDefinition,
+  type SagaFailure,
+  type SagaHistoryEntry,
+  type SagaStateView,
+  type SagaStatus,
+  type SagaStep,
+  type SagaStepContext,
+} from './saga/saga-definition.js';
+export { SagaStepTimeoutError } from './saga/saga.errors.js';

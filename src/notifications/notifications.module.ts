@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { READ_DATA_SOURCE } from '../database/read-data-source.js';
 import { Notification } from './data/notification.entity.js';
 import { NotificationsController } from './handler/notifications.controller.js';
+import { OrderOutcomeHandler } from './handler/order-outcome.handler.js';
 import { WelcomeHandler } from './handler/welcome.handler.js';
 
 @Module({
@@ -11,6 +12,6 @@ import { WelcomeHandler } from './handler/welcome.handler.js';
     TypeOrmModule.forFeature([Notification], READ_DATA_SOURCE),
   ],
   controllers: [NotificationsController],
-  providers: [WelcomeHandler],
+  providers: [WelcomeHandler, OrderOutcomeHandler],
 })
 export class NotificationsModule {}
