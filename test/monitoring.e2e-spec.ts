@@ -20,6 +20,8 @@ const APP_SUBSCRIPTIONS = [
   'analytics.counts',
   'audit.log',
 ];
+// The orders saga and its notifications: subscribed to order.* events only.
+const ORDER_SUBSCRIPTIONS = ['orders.saga', 'notifications.orders'];
 
 describe('monitoring', () => {
   const directory = temporaryDirectory();
@@ -52,12 +54,20 @@ describe('monitoring', () => {
           '**': 2,
           'probe.ping': 1,
           'probe.hold': 1,
+          'order.*': 1,
+          'order.confirmed': 1,
+          'order.cancelled': 1,
         },
         subscriptions: expect.any(Array),
         retention: { days: 90, pruned: 0, last_pruned_at: null },
       });
       expect(body.subscriptions.map((s) => s.name).sort()).toEqual(
-        [...APP_SUBSCRIPTIONS, 'probe.chain', 'probe.hold'].sort(),
+        [
+          ...APP_SUBSCRIPTIONS,
+          ...ORDER_SUBSCRIPTIONS,
+          'probe.chain',
+          'probe.hold',
+        ].sort(),
       );
       expect(
         body.subscriptions.find((s) => s.name === 'notifications.welcome'),
@@ -98,6 +108,8 @@ describe('monitoring', () => {
         'audit.log': 2,
         'probe.chain': 0,
         'probe.hold': 0,
+        'orders.saga': 0,
+        'notifications.orders': 0,
       });
       expect(after.processed).toBe(before.processed + 5);
       expect(after.subscriptions.every((s) => s.lag === 0)).toBe(true);
@@ -240,7 +252,12 @@ describe('monitoring', () => {
         disk: { status: 'up' },
       });
       expect(Object.keys(body.details.subscriptions.lag).sort()).toEqual(
-        [...APP_SUBSCRIPTIONS, 'probe.chain', 'probe.hold'].sort(),
+        [
+          ...APP_SUBSCRIPTIONS,
+          ...ORDER_SUBSCRIPTIONS,
+          'probe.chain',
+          'probe.hold',
+        ].sort(),
       );
     });
 
