@@ -307,6 +307,20 @@ describe('saga API', () => {
     expect(new Set(events.map((e) => e.correlationid)).size).toBe(1);
   });
 
+  it('is not wedged by an event someone else appends to its stream', async () => {
+    const id = await start({ undriven: true });
+    const foreign = await api.request({
+      method: 'POST',
+      url: '/events',
+      payload: { type: 'probe_saga.noise', aggregate_id: `probe_saga-${id}` },
+    });
+    expect(foreign.statusCode, foreign.body).toBe(201);
+
+    await api.app.get(SagaOrchestrator).sweep(Date.now() + 10 * 60_000);
+    expect((await saga.get(id))?.status).toBe('completed');
+    expect(calls.get(id)).toEqual(['run a', 'run b', 'run c']);
+  });
+
   it('refuses an invalid definition at registration', () => {
     const orchestrator = api.app.get(SagaOrchestrator);
     expect(() =>

@@ -26,6 +26,13 @@ export class CreateSagas1732300000020 implements MigrationInterface {
           { name: 'history', type: 'text' },
           { name: 'failure', type: 'text', isNullable: true },
           { name: 'version', type: 'integer' },
+          /** The saga's newest own event: the only one that may wake it. */
+          {
+            name: 'last_event_id',
+            type: 'varchar',
+            length: '255',
+            isNullable: true,
+          },
           { name: 'revision', type: 'integer' },
           {
             name: 'correlation_id',

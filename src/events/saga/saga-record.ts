@@ -19,8 +19,13 @@ export interface SagaRecord {
   results: Record<string, unknown>;
   history: SagaHistoryEntry[];
   failure: SagaFailure | null;
-  /** Version of the saga's event stream: the wake-up event an action answers to. */
+  /** Stream version of the saga's newest own event. */
   version: number;
+  /**
+   * Id of the saga's newest own event: only that event wakes it. Re-deliveries of older ones,
+   * and events someone else appended to the stream, are ignored.
+   */
+  lastEventId: string | null;
   /** Bumped by every committed transition; guards against two drivers acting at once. */
   revision: number;
   correlationId: string | null;

@@ -16,6 +16,7 @@ interface SagaRow {
   history: string;
   failure: string | null;
   version: number | string;
+  last_event_id: string | null;
   revision: number | string;
   correlation_id: string | null;
   wake_at: number | string | null;
@@ -24,7 +25,7 @@ interface SagaRow {
 }
 
 const COLUMNS =
-  'saga, id, stream_id, status, next_step, data, results, history, failure, version, revision, correlation_id, wake_at, created_at, updated_at';
+  'saga, id, stream_id, status, next_step, data, results, history, failure, version, last_event_id, revision, correlation_id, wake_at, created_at, updated_at';
 
 /**
  * The `sagas` table: one row per saga instance, its state, results and step history (JSON
@@ -44,7 +45,7 @@ export class SagaStore {
   async insert(runner: QueryRunner, record: SagaRecord): Promise<void> {
     await runner.query(
       this.dialect.sql(
-        `INSERT INTO sagas (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sagas (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       [
         record.saga,
@@ -57,6 +58,7 @@ export class SagaStore {
         JSON.stringify(record.history),
         record.failure && JSON.stringify(record.failure),
         record.version,
+        record.lastEventId,
         record.revision,
         record.correlationId,
         record.wakeAt,
@@ -75,7 +77,7 @@ export class SagaStore {
     const result: unknown = await runner.query(
       this.dialect.sql(
         `UPDATE sagas SET status = ?, next_step = ?, results = ?, history = ?, failure = ?,
-           version = ?, revision = ?, wake_at = ?, updated_at = ?
+           version = ?, last_event_id = ?, revision = ?, wake_at = ?, updated_at = ?
          WHERE saga = ? AND id = ? AND revision = ?`,
       ),
       [
@@ -85,6 +87,7 @@ export class SagaStore {
         JSON.stringify(record.history),
         record.failure && JSON.stringify(record.failure),
         record.version,
+        record.lastEventId,
         record.revision,
         record.wakeAt,
         record.updatedAt,
@@ -163,6 +166,7 @@ export class SagaStore {
         ? (JSON.parse(row.failure) as SagaRecord['failure'])
         : null,
       version: number(row.version),
+      lastEventId: row.last_event_id,
       revision: number(row.revision),
       correlationId: row.correlation_id,
       wakeAt: row.wake_at === null ? null : number(row.wake_at),

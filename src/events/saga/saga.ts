@@ -5,7 +5,6 @@ import type { Publishable } from '../bus/event-preparer.js';
 import type { Transaction } from '../bus/transaction.js';
 import type { UnitOfWork } from '../bus/unit-of-work.js';
 import type { HandlerContext } from '../dispatch/handler-context.js';
-import { ConcurrencyError } from '../errors/concurrency.error.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import type {
   SagaContext,
@@ -38,8 +37,8 @@ interface Turn {
  * their state. Built by SagaOrchestrator.register().
  *
  * Each transition is one commit: the saga row (status, next step, results, history), the
- * events the transition emits (appended to the saga's stream at the version the transition was
- * decided on) and the module's onTransition writes. A step's effect itself happens before that
+ * events the transition emits (appended to the saga's stream) and the module's onTransition
+ * writes, guarded by the row's revision so that of two drivers only one commits. A step's effect itself happens before that
  * commit, outside it, so it is repeated if the process dies in between: steps are idempotent
  * per saga id. A failure is committed before any compensation runs, so a step is never retried
  * after its saga has started undoing it.
@@ -120,6 +119,7 @@ export class Saga<TData> {
       history: [],
       failure: null,
       version: stored[stored.length - 1].streamVersion ?? stored.length,
+      lastEventId: stored[stored.length - 1].id,
       revision: 1,
       correlationId: stored[0].correlationId ?? null,
       wakeAt: now.getTime() + this.timeouts[0] + this.stallMs,
@@ -145,19 +145,18 @@ export class Saga<TData> {
   /**
    * The body of the durable handler that drives this saga: reacts to the newest event of an
    * unfinished instance by taking its next transition(s), up to and including the next one that
-   * emits an event (which wakes this handler again). Older events (re-deliveries after a crash,
-   * events of finished sagas) are skipped. Throws only what retrying can cure (the database,
+   * emits an event (which wakes this handler again). Any other event (a re-delivery after a
+   * crash, an event of a finished saga, one someone else appended to the stream) is skipped. Throws only what retrying can cure (the database,
    * a failing compensation); a failing step is a transition, not an error.
    */
   async handle(event: StoredEvent, context: HandlerContext): Promise<void> {
     if (context.replay) return;
     const prefix = `${this.name}-`;
-    const version = event.streamVersion;
-    if (!event.streamId?.startsWith(prefix) || version === null) return;
+    if (!event.streamId?.startsWith(prefix)) return;
     const id = event.streamId.slice(prefix.length);
     await this.exclusive(id, () =>
       this.drive(id, {
-        version,
+        eventId: event.id,
         untilEvent: true,
         signal: context.signal,
         causationId: event.id,
@@ -178,7 +177,11 @@ export class Saga<TData> {
       );
       await eventContext.run(
         { correlationId: record.correlationId ?? undefined, inHandler: true },
-        () => this.drive(id, { untilEvent: false }),
+        () =>
+          this.drive(id, {
+            untilEvent: false,
+            causationId: record.lastEventId ?? undefined,
+          }),
       );
     });
   }
@@ -186,7 +189,8 @@ export class Saga<TData> {
   private async drive(
     id: string,
     options: {
-      version?: number;
+      /** Act only if this is still the saga's newest own event. */
+      eventId?: string;
       untilEvent: boolean;
       signal?: AbortSignal;
       /** The event this drive answers; the first transition's events name it as their cause. */
@@ -197,7 +201,10 @@ export class Saga<TData> {
     for (;;) {
       const record = await this.store.get(this.name, id);
       if (!record || isTerminal(record)) return;
-      if (options.version !== undefined && record.version !== options.version)
+      if (
+        options.eventId !== undefined &&
+        record.lastEventId !== options.eventId
+      )
         return;
       const outcome = await this.act(record, options.signal, causationId);
       if (outcome === 'stale') return;
@@ -383,23 +390,24 @@ export class Saga<TData> {
     try {
       await this.uow.run(async (tx) => {
         if (events.length > 0) {
+          // The row's revision guards against a concurrent driver (checked below, same
+          // transaction); the stream may also hold events others appended to it.
           const stored = await tx.append(events, {
             streamId: record.streamId,
-            expectedVersion: record.version,
+            expectedVersion: 'any',
             correlationId: record.correlationId ?? undefined,
             causationId: causationId ?? null,
           });
-          next.version =
-            stored[stored.length - 1].streamVersion ??
-            record.version + stored.length;
+          const newest = stored[stored.length - 1];
+          next.version = newest.streamVersion ?? record.version + stored.length;
+          next.lastEventId = newest.id;
         }
         if (!(await this.store.update(tx.queryRunner, next, record.revision)))
           throw new StaleSagaError(this.name, record.id);
         await this.definition.onTransition?.(tx, this.view(next));
       });
     } catch (error) {
-      if (error instanceof StaleSagaError || error instanceof ConcurrencyError)
-        return 'stale';
+      if (error instanceof StaleSagaError) return 'stale';
       throw error;
     }
     return events.length > 0 ? 'appended' : 'committed';
