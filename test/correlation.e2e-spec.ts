@@ -30,7 +30,7 @@ describe('correlation ids', () => {
   it('echoes X-Correlation-Id and stores it as the correlationid of the published event', async () => {
     const response = await publish(
       api,
-      { type: 'order.placed' },
+      { type: 'shop.order_placed' },
       { 'x-correlation-id': 'checkout-7f3a:step/1' },
     );
 
@@ -60,8 +60,8 @@ describe('correlation ids', () => {
   });
 
   it('generates a correlation id when none is sent, answers it and stores it', async () => {
-    const first = await publish(api, { type: 'order.placed' });
-    const second = await publish(api, { type: 'order.placed' });
+    const first = await publish(api, { type: 'shop.order_placed' });
+    const second = await publish(api, { type: 'shop.order_placed' });
 
     const header = first.headers['x-correlation-id'];
     expect(typeof header).toBe('string');
@@ -91,7 +91,7 @@ describe('correlation ids', () => {
 
       const event = await publish(
         api,
-        { type: 'order.placed' },
+        { type: 'shop.order_placed' },
         { 'x-correlation-id': value },
       );
       const user = await api.request({
@@ -111,7 +111,7 @@ describe('correlation ids', () => {
     const id = 'k'.repeat(128);
     const response = await publish(
       api,
-      { type: 'order.placed' },
+      { type: 'shop.order_placed' },
       { 'x-correlation-id': id },
     );
     expect(response.statusCode).toBe(201);

@@ -90,7 +90,7 @@ describe.skipIf(!postgres.available)(
 
     it('publishes idempotently, filters by pattern and time, and survives a restart', async () => {
       const event = {
-        type: 'order.placed',
+        type: 'shop.order_placed',
         data: { orderId: 'o-1' },
         aggregate_id: 'order-o-1',
         id: 'pg-order-1',
@@ -113,7 +113,7 @@ describe.skipIf(!postgres.available)(
         method: 'POST',
         url: '/events',
         payload: {
-          type: 'order.paid',
+          type: 'shop.order_paid',
           aggregate_id: 'order-o-1',
           expected_version: 0,
         },
@@ -122,7 +122,7 @@ describe.skipIf(!postgres.available)(
       expect(stale.json().current_version).toBe(1);
 
       const byPattern = (
-        await api.request({ method: 'GET', url: '/events?type=order.*' })
+        await api.request({ method: 'GET', url: '/events?type=shop.*' })
       ).json();
       expect(byPattern.events.map((e: any) => e.id)).toEqual(['pg-order-1']);
       const byTime = (
@@ -143,7 +143,7 @@ describe.skipIf(!postgres.available)(
       await api.request({
         method: 'POST',
         url: '/events',
-        payload: { type: 'order.shipped' },
+        payload: { type: 'shop.order_shipped' },
       });
       await eventually(
         async () => {
@@ -215,7 +215,7 @@ describe.skipIf(!postgres.available)(
       ).toEqual(live);
 
       // 400 days from now everything is old: what is pruned is decided by the other rules
-      // (the stream-less order.shipped of the test above goes once the saved checkpoints pass it).
+      // (the stream-less shop.order_shipped of the test above goes once the saved checkpoints pass it).
       const future = new Date(Date.now() + 400 * 24 * 60 * 60 * 1000);
       const pruned = await eventually(async () => {
         const report = await api.app.get(RetentionService).pruneNow(future);

@@ -152,7 +152,7 @@ describe('webhook subscriptions', () => {
     return response.json();
   }
 
-  function publishEvent(id: string, type = 'order.placed', extra = {}) {
+  function publishEvent(id: string, type = 'shop.order_placed', extra = {}) {
     return published(api as TestApp, {
       id,
       type,
@@ -182,7 +182,7 @@ describe('webhook subscriptions', () => {
 
       const created = await subscribe({
         name: 'billing',
-        pattern: 'order.*',
+        pattern: 'shop.*',
         url,
         mode: 'binary',
         secret: 'a-secret-of-16-chars',
@@ -191,7 +191,7 @@ describe('webhook subscriptions', () => {
       expect(created).toMatchObject({
         name: 'billing',
         subscription: 'webhook.billing',
-        pattern: 'order.*',
+        pattern: 'shop.*',
         url,
         mode: 'binary',
         signed: true,
@@ -343,9 +343,9 @@ describe('webhook subscriptions', () => {
     it('POSTs matching events as structured CloudEvents that the SDK reads back', async () => {
       await boot();
       const { receiver: target, url } = await receiver();
-      await subscribe({ name: 'orders', pattern: 'order.*', url });
+      await subscribe({ name: 'orders', pattern: 'shop.*', url });
 
-      const event = await publishEvent('structured-1', 'order.placed', {
+      const event = await publishEvent('structured-1', 'shop.order_placed', {
         subject: 'order 1 €',
       });
       await publishEvent('not-matching', 'user.signed_up');
@@ -365,7 +365,7 @@ describe('webhook subscriptions', () => {
         specversion: '1.0',
         id: 'structured-1',
         source: '/webhook-test',
-        type: 'order.placed',
+        type: 'shop.order_placed',
         subject: 'order 1 €',
         data: { id: 'structured-1' },
       });
@@ -377,7 +377,7 @@ describe('webhook subscriptions', () => {
       const { receiver: target, url } = await receiver();
       await subscribe({ name: 'binary', pattern: '**', url, mode: 'binary' });
 
-      const event = await publishEvent('binary-1', 'order.placed', {
+      const event = await publishEvent('binary-1', 'shop.order_placed', {
         subject: 'Euro € 😀',
       });
       await eventually(() => target.requests.length >= 1, {
@@ -388,7 +388,7 @@ describe('webhook subscriptions', () => {
       expect(request.headers).toMatchObject({
         'ce-specversion': '1.0',
         'ce-id': 'binary-1',
-        'ce-type': 'order.placed',
+        'ce-type': 'shop.order_placed',
         'ce-source': '/webhook-test',
         'ce-subject': 'Euro%20%E2%82%AC%20%F0%9F%98%80',
         'ce-position': String(event.position),
@@ -396,7 +396,7 @@ describe('webhook subscriptions', () => {
       });
       expect(JSON.parse(request.body.toString())).toEqual({ id: 'binary-1' });
       const received = parsed(request);
-      expect(received.type).toBe('order.placed');
+      expect(received.type).toBe('shop.order_placed');
       expect(received.data).toEqual({ id: 'binary-1' });
     });
 
@@ -574,7 +574,7 @@ describe('webhook subscriptions', () => {
             specversion: '1.0',
             id,
             source: '/webhook-test',
-            type: 'order.placed',
+            type: 'shop.order_placed',
           })),
         ),
         headers: { 'content-type': 'application/cloudevents-batch+json' },
