@@ -26,8 +26,8 @@ const ROUTES = { noop: '/bench/noop', publish: '/events' } as const;
 type Side = keyof typeof ROUTES;
 
 const BODY = JSON.stringify({
-  type: 'order.placed',
-  data: { orderId: 'o-1', amount: 42 },
+  type: 'invoice.issued',
+  data: { invoiceId: 'i-1', amount: 42 },
 });
 
 interface LoadRun {

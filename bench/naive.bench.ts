@@ -93,7 +93,7 @@ async function naive(scratch: Scratch): Promise<Side> {
       const now = new Date().toISOString();
       const event = repository.create({
         id,
-        type: 'order.placed',
+        type: 'invoice.issued',
         source: '/nest-event-starter',
         subject: null,
         datacontenttype: 'application/json',
@@ -102,7 +102,7 @@ async function naive(scratch: Scratch): Promise<Side> {
         streamVersion: null,
         correlationId: id,
         causationId: null,
-        data: JSON.stringify({ orderId: `o-${index}`, amount: 42 }),
+        data: JSON.stringify({ invoiceId: `i-${index}`, amount: 42 }),
         metadata: '{}',
         recordedAt: now,
       });
@@ -163,8 +163,8 @@ async function publishThrough(app: INestApplicationContext): Promise<OurSide> {
   const started = performance.now();
   const { done, ms, cpuShare } = await drive(async (index) => {
     const stored = await bus.publish({
-      type: 'order.placed',
-      data: { orderId: `o-${index}`, amount: 42 },
+      type: 'invoice.issued',
+      data: { invoiceId: `i-${index}`, amount: 42 },
     });
     last = Math.max(last, stored.position);
   });

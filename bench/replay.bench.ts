@@ -29,8 +29,8 @@ const scanPage = 2_000;
 
 function batch(first: number, size: number): NewEvent[] {
   return Array.from({ length: size }, (_, i) => ({
-    type: i % 2 === 0 ? 'order.placed' : 'order.paid',
-    data: { orderId: `o-${first + i}`, amount: 42 },
+    type: i % 2 === 0 ? 'invoice.issued' : 'invoice.paid',
+    data: { invoiceId: `i-${first + i}`, amount: 42 },
   }));
 }
 

@@ -39,8 +39,8 @@ function batch(first: number, size: number): NewEvent[] {
   const events: NewEvent[] = new Array<NewEvent>(size);
   for (let i = 0; i < size; i++) {
     events[i] = {
-      type: 'order.placed',
-      data: { orderId: `o-${first + i}`, amount: 42 },
+      type: 'invoice.issued',
+      data: { invoiceId: `i-${first + i}`, amount: 42 },
     };
   }
   return events;

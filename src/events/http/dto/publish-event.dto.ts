@@ -14,7 +14,7 @@ import { IsRfc3339 } from './validators.js';
 /** POST /events: an event from outside the application. */
 export class PublishEventDto {
   @ApiProperty({
-    example: 'order.shipped',
+    example: 'parcel.shipped',
     pattern: EVENT_TYPE_REGEX.source,
     maxLength: 255,
   })
