@@ -282,5 +282,62 @@ describe.skipIf(!postgres.available)(
         await new Promise((resolve) => receiver.close(resolve));
       }
     });
+
+    it('runs an order saga to confirmation, and one to compensation, on PostgreSQL', async () => {
+      const place = async (items: unknown[]) => {
+        const response = await api.request({
+          method: 'POST',
+          url: '/orders',
+          payload: { user_id: '0190f6c4-8d55-7cc1-a1c1-2f3e4d5c6b7a', items },
+        });
+        expect(response.statusCode, response.body).toBe(202);
+        const { id } = response.json();
+        return eventually(
+          async () => {
+            const order = (
+              await api.request({ method: 'GET', url: `/orders/${id}` })
+            ).json();
+            return ['confirmed', 'cancelled'].includes(order.status) && order;
+          },
+          { what: `order ${id} to settle` },
+        );
+      };
+
+      const confirmed = await place([
+        { product_id: 'widget', quantity: 2, price: 25 },
+      ]);
+      expect(confirmed).toMatchObject({
+        status: 'confirmed',
+        payment: { amount: 50, status: 'charged' },
+        reservations: [
+          { product_id: 'widget', quantity: 2, status: 'committed' },
+        ],
+      });
+
+      const declined = await place([
+        { product_id: 'gizmo', quantity: 3, price: 4000 },
+      ]);
+      expect(declined).toMatchObject({
+        status: 'cancelled',
+        failed_step: 'charge_payment',
+        payment: null,
+        reservations: [
+          { product_id: 'gizmo', quantity: 3, status: 'released' },
+        ],
+      });
+      const chain = (
+        await api.request({
+          method: 'GET',
+          url: `/events?correlation_id=${declined.correlation_id}`,
+        })
+      ).json();
+      expect(chain.events.map((event: any) => event.type)).toEqual([
+        'order.placed',
+        'order.stock_reserved',
+        'order.step_failed',
+        'order.stock_released',
+        'order.cancelled',
+      ]);
+    });
   },
 );
