@@ -4,6 +4,10 @@ import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
 import { isValidEventType } from '../event-pattern.js';
 import type { NewEvent } from '../store/new-event.js';
+import {
+  CLOUDEVENTS_CORE_ATTRIBUTES,
+  STORE_ASSIGNED_ATTRIBUTES,
+} from '../store/prepare-event.js';
 import type { ExtensionValue } from '../store/stored-event.js';
 import {
   checkAttributes,
@@ -27,18 +31,6 @@ export interface IncomingCloudEvent {
   causationId?: string;
 }
 
-const CORE = new Set([
-  'specversion',
-  'id',
-  'source',
-  'type',
-  'subject',
-  'datacontenttype',
-  'dataschema',
-  'time',
-]);
-// Extensions the store assigns itself; a sender cannot choose them.
-const STORE_ASSIGNED = new Set(['position', 'streamversion', 'recordedat']);
 // 1.0 extension names the SDK mistakes for CloudEvents 0.3 attributes (and then refuses or
 // swallows); they are checked by our own rules and kept away from it.
 const SDK_V03_NAMES = new Set(['schemaurl', 'datacontentencoding']);
@@ -229,11 +221,11 @@ function toIncoming(
   let causationId: string | undefined;
   let streamId: string | undefined;
   for (const [name, value] of Object.entries(attributes)) {
-    if (CORE.has(name)) {
+    if (CLOUDEVENTS_CORE_ATTRIBUTES.has(name)) {
       checkLength(value as string, at(name));
       continue;
     }
-    if (STORE_ASSIGNED.has(name)) {
+    if (STORE_ASSIGNED_ATTRIBUTES.has(name)) {
       throw new InvalidInputError(
         at(name),
         `${at(name)} is assigned by this event store and cannot be sent`,

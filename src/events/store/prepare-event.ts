@@ -36,8 +36,8 @@ export interface EventDefaults {
   traceparent?: string;
 }
 
-// CloudEvents attribute names the envelope already uses (core + this store's extensions).
-const RESERVED_ATTRIBUTES = new Set([
+/** CloudEvents 1.0 context attributes the envelope stores in columns of its own. */
+export const CLOUDEVENTS_CORE_ATTRIBUTES: ReadonlySet<string> = new Set([
   'specversion',
   'id',
   'source',
@@ -46,14 +46,22 @@ const RESERVED_ATTRIBUTES = new Set([
   'datacontenttype',
   'dataschema',
   'time',
+]);
+/** Extension attributes the store assigns itself when it commits an event. */
+export const STORE_ASSIGNED_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'position',
+  'streamversion',
+  'recordedat',
+]);
+// Names an extension cannot take: the envelope already uses them.
+const RESERVED_ATTRIBUTES = new Set([
+  ...CLOUDEVENTS_CORE_ATTRIBUTES,
+  ...STORE_ASSIGNED_ATTRIBUTES,
   'data',
   'data_base64',
-  'position',
   'streamid',
-  'streamversion',
   'correlationid',
   'causationid',
-  'recordedat',
 ]);
 const ATTRIBUTE_NAME = /^[a-z0-9]{1,20}$/;
 const MAX_TEXT = 255;

@@ -1,26 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsUUID, Max, Min } from 'class-validator';
+import { IsUUID } from 'class-validator';
+import { OffsetPageQuery } from '../../../common/http/offset-page.query.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
 
-export class ListNotificationsQuery {
+export class ListNotificationsQuery extends OffsetPageQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOmittable()
   @IsUUID()
   user_id?: string;
-
-  @ApiPropertyOptional({ default: 20, maximum: 100 })
-  @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-
-  @ApiPropertyOptional({ default: 0 })
-  @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset: number = 0;
 }

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsUUID, Max, Min } from 'class-validator';
+import { IsIn, IsUUID } from 'class-validator';
+import { OffsetPageQuery } from '../../../common/http/offset-page.query.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
 import type { OrderStatus } from '../../data/order.entity.js';
 
@@ -11,22 +11,7 @@ const STATUSES: OrderStatus[] = [
   'cancelled',
 ];
 
-export class ListOrdersQuery {
-  @ApiPropertyOptional({ default: 20, maximum: 100 })
-  @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-
-  @ApiPropertyOptional({ default: 0 })
-  @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset: number = 0;
-
+export class ListOrdersQuery extends OffsetPageQuery {
   @ApiPropertyOptional({ enum: STATUSES })
   @IsOmittable()
   @IsIn(STATUSES)

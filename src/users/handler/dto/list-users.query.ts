@@ -1,21 +1,3 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
-import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
+import { OffsetPageQuery } from '../../../common/http/offset-page.query.js';
 
-export class ListUsersQuery {
-  @ApiPropertyOptional({ default: 20, maximum: 100 })
-  @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-
-  @ApiPropertyOptional({ default: 0 })
-  @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset: number = 0;
-}
+export class ListUsersQuery extends OffsetPageQuery {}
