@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GroupCommitWriter } from '../src/events/bus/group-commit-writer.js';
 import { EventBus } from '../src/events/index.js';
 import {
   eventually,
@@ -12,6 +13,11 @@ const FLOOD_REQUESTS = 2_000;
 const WAVE_SIZE = 250;
 const FLOOD_DEADLINE_MS = 30_000;
 const RSS_GROWTH_LIMIT = 200 * 1024 * 1024;
+const CLOUDEVENTS_BATCH = 'application/cloudevents-batch+json';
+
+function cloudEvent(id: string, type: string) {
+  return { specversion: '1.0', id, source: '/back-pressure', type, data: {} };
+}
 
 describe('back-pressure at event.bus.buffer_size', () => {
   const directory = temporaryDirectory();
@@ -209,16 +215,61 @@ describe('back-pressure at event.bus.buffer_size', () => {
     );
   });
 
-  it('lets one batch larger than the buffer through on its own', async () => {
+  it('refuses a batch larger than event.bus.max_batch whole, in process and over HTTP (413)', async () => {
     const bus = api.app.get(EventBus);
-    const batch = Array.from({ length: BUFFER_SIZE * 3 }, (_, i) => ({
+    const batch = Array.from({ length: BUFFER_SIZE + 1 }, (_, i) => ({
       id: `big-${i}`,
       type: 'big.batch',
       data: { i },
     }));
-    const stored = await bus.publish(batch);
-    expect(stored).toHaveLength(batch.length);
-    expect((await storedIds('big.batch')).length).toBe(batch.length);
+    await expect(bus.publish(batch)).rejects.toThrow(/max_batch/);
+
+    const response = await api.request({
+      method: 'POST',
+      url: '/events',
+      payload: batch.map((event) => cloudEvent(event.id, 'big.http')),
+      headers: { 'content-type': CLOUDEVENTS_BATCH },
+    });
+    expect(response.statusCode, response.body).toBe(413);
+    expect(response.json()).toMatchObject({ limit: BUFFER_SIZE });
+    expect(await storedIds('big.batch')).toEqual([]);
+    expect(await storedIds('big.http')).toEqual([]);
+  });
+
+  it('counts every event of a CloudEvents batch against the buffer: a batch that does not fit gets 503 and stores nothing', async () => {
+    const writer = api.app.get(GroupCommitWriter);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // One unit holds the writer, so one place of the buffer is taken.
+    const holding = writer.runUnit(() => gate, { timeoutMs: null });
+    try {
+      const batch = Array.from({ length: BUFFER_SIZE }, (_, i) =>
+        cloudEvent(`fits-not-${i}`, 'batch.full'),
+      );
+      const response = await api.request({
+        method: 'POST',
+        url: '/events',
+        payload: batch,
+        headers: { 'content-type': CLOUDEVENTS_BATCH },
+      });
+      expect(response.statusCode, response.body).toBe(503);
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      release();
+      await holding;
+    }
+    expect(await storedIds('batch.full')).toEqual([]);
+
+    const accepted = await api.request({
+      method: 'POST',
+      url: '/events',
+      payload: Array.from({ length: BUFFER_SIZE }, (_, i) =>
+        cloudEvent(`fits-${i}`, 'batch.full'),
+      ),
+      headers: { 'content-type': CLOUDEVENTS_BATCH },
+    });
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    expect(await storedIds('batch.full')).toHaveLength(BUFFER_SIZE);
   });
 
   it('refuses in-process publishers that ask not to wait with a 503-mapped error when the buffer is full', async () => {

@@ -72,6 +72,20 @@ export class BusConfig {
   @Min(1)
   @Max(1000)
   workers = 10;
+
+  /**
+   * Most events one request or unit may append at once (a CloudEvents batch, say); larger
+   * batches get 413. At most buffer_size; unset: 1000, or buffer_size when that is smaller.
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  max_batch?: number;
+
+  /** Bytes of recently committed events kept in memory for caught-up subscriptions. */
+  @IsInt()
+  @Min(0)
+  tail_bytes = 64 * 1024 * 1024;
 }
 
 export class StoreConfig {

@@ -41,11 +41,32 @@ export function loadConfig({
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
   });
-  if (errors.length > 0) {
-    const problems = errors.flatMap((error) => describe(error, ''));
+  const problems = [
+    ...errors.flatMap((error) => describe(error, '')),
+    ...(errors.length === 0 ? crossFieldProblems(config) : []),
+  ];
+  if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
+  applyDerivedDefaults(config);
   return config;
+}
+
+/** Rules that tie two keys together, which per-key validation cannot express. */
+function crossFieldProblems(config: AppConfig): string[] {
+  const { bus } = config.event;
+  const problems: string[] = [];
+  if (bus.max_batch !== undefined && bus.max_batch > bus.buffer_size) {
+    problems.push(
+      `event.bus.max_batch: must not exceed event.bus.buffer_size (${bus.buffer_size}) (got ${bus.max_batch})`,
+    );
+  }
+  return problems;
+}
+
+function applyDerivedDefaults(config: AppConfig): void {
+  const { bus } = config.event;
+  bus.max_batch ??= Math.min(1000, bus.buffer_size);
 }
 
 function readConfigFile(explicitPath: string | undefined): Tree {

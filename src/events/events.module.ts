@@ -23,6 +23,7 @@ import { RetentionService } from './retention/retention.service.js';
 import { DeadLetterStore } from './store/dead-letter-store.js';
 import { EventStore } from './store/event-store.js';
 import { RetentionStore } from './store/retention-store.js';
+import { StorageProbe } from './store/storage-probe.js';
 import { SubscriptionStore } from './store/subscription-store.js';
 import { WebhookService } from './webhooks/webhook.service.js';
 import { WebhookStore } from './webhooks/webhook-store.js';
@@ -43,6 +44,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
     EventStore,
     SubscriptionStore,
     DeadLetterStore,
+    StorageProbe,
     EventPreparer,
     CommitFeed,
     GroupCommitWriter,
@@ -63,6 +65,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
     WebhookService,
   ],
   exports: [
+    GroupCommitWriter,
     RetentionService,
     ReplayService,
     EventBus,

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/terminus';
 import type { AppConfig } from '../config/app-config.js';
 import { sqlitePath } from '../database/data-source.options.js';
+import { StorageHealthIndicator } from './storage.health.js';
 import { SubscriptionsHealthIndicator } from './subscriptions.health.js';
 
 @ApiTags('health')
@@ -23,6 +24,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly disk: DiskHealthIndicator,
     private readonly subscriptions: SubscriptionsHealthIndicator,
+    private readonly storage: StorageHealthIndicator,
     config: ConfigService<AppConfig, true>,
   ) {
     const store = config.get('event.store', { infer: true });
@@ -38,11 +40,13 @@ export class HealthController {
   @Get()
   @HealthCheck()
   @ApiOperation({
-    summary: 'Database, subscription lag and disk space; 503 when any is down',
+    summary:
+      'Database, writability, subscription lag and disk space; 503 when any is down',
   })
   check() {
     return this.health.check([
       () => this.database.pingCheck('database').withTimeout(1500),
+      () => this.storage.check('storage'),
       () => this.subscriptions.check('subscriptions'),
       () =>
         this.disk.checkStorage('disk', {
@@ -63,11 +67,12 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     summary:
-      'Ready for traffic: the database answers and subscriptions keep up',
+      'Ready for traffic: the database answers and takes writes, and subscriptions keep up',
   })
   ready() {
     return this.health.check([
       () => this.database.pingCheck('database').withTimeout(1500),
+      () => this.storage.check('storage'),
       () => this.subscriptions.check('subscriptions'),
     ]);
   }

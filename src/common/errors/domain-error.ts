@@ -29,6 +29,9 @@ export class NotFoundError extends DomainError {}
 /** The request contradicts the current state (duplicate key, stale version). */
 export class ConflictError extends DomainError {}
 
+/** The request carries more than the service accepts at once; `limit` says how much. */
+export class TooLargeError extends DomainError {}
+
 /** Temporarily unable to accept work; the caller should retry after a pause. */
 export class UnavailableError extends DomainError {
   constructor(

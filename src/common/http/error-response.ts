@@ -4,6 +4,7 @@ import {
   DomainError,
   InvalidInputError,
   NotFoundError,
+  TooLargeError,
   UnavailableError,
 } from '../errors/domain-error.js';
 
@@ -25,6 +26,7 @@ const DOMAIN_STATUS: [new (...args: never[]) => DomainError, number][] = [
   [InvalidInputError, HttpStatus.BAD_REQUEST],
   [NotFoundError, HttpStatus.NOT_FOUND],
   [ConflictError, HttpStatus.CONFLICT],
+  [TooLargeError, HttpStatus.PAYLOAD_TOO_LARGE],
   [UnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
 ];
 

@@ -7,6 +7,7 @@ import { CreateWebhookSubscriptions1732300000010 } from './1732300000010-create-
 import { CreateSagas1732300000020 } from './1732300000020-create-sagas.js';
 import { CreateOrders1732300000021 } from './1732300000021-create-orders.js';
 import { CreateRetentionRuns1732300000030 } from './1732300000030-create-retention-runs.js';
+import { CreateStorageProbe1732300000040 } from './1732300000040-create-storage-probe.js';
 
 /** Every migration, in order. A new module adds its own file here. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   CreateSagas1732300000020,
   CreateOrders1732300000021,
   CreateRetentionRuns1732300000030,
+  CreateStorageProbe1732300000040,
 ];

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { StoredEvent } from '../store/stored-event.js';
 
 export type CommitListener = (events: readonly StoredEvent[]) => void;
+export type UncertaintyListener = () => void;
 
 /**
  * Tells in-process readers (dispatcher tail, live listeners) about events right after their
@@ -11,10 +12,24 @@ export type CommitListener = (events: readonly StoredEvent[]) => void;
 export class CommitFeed {
   private readonly logger = new Logger(CommitFeed.name);
   private readonly listeners = new Set<CommitListener>();
+  private readonly uncertaintyListeners = new Set<UncertaintyListener>();
 
   subscribe(listener: CommitListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Called after a COMMIT failed: the group's events may have reached the disk all the same
+   * (an fsync error after the write), so a view built from this feed alone may miss them.
+   */
+  onUncertain(listener: UncertaintyListener): () => void {
+    this.uncertaintyListeners.add(listener);
+    return () => this.uncertaintyListeners.delete(listener);
+  }
+
+  publishUncertain(): void {
+    for (const listener of this.uncertaintyListeners) listener();
   }
 
   publish(events: readonly StoredEvent[]): void {

@@ -64,8 +64,8 @@ export class EventBus {
     input: Publishable | Publishable[],
     options: PublishOptions = {},
   ): Promise<AppendResult> {
-    const request = this.preparer.toRequest(input, options);
     const context = eventContext.current();
+    const request = this.preparer.toRequest(input, options, context);
     const inHandler = context?.inHandler === true;
     const result = await this.writer.append(request, {
       whenFull:

@@ -30,4 +30,8 @@ export const eventContext = {
   run<T>(context: EventContext, work: () => T): T {
     return storage.run(context, work);
   },
+  /** Runs `work`, and everything it starts, outside any caller's context. */
+  detached<T>(work: () => T): T {
+    return storage.exit(work);
+  },
 };

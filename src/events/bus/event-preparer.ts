@@ -8,14 +8,14 @@ import type { AppendRequest } from '../store/event-store.js';
 import type { AppendOptions, NewEvent } from '../store/new-event.js';
 import { prepareEvent, type PreparedEvent } from '../store/prepare-event.js';
 import { eventClassFor, eventTypeOf } from './domain-event.decorator.js';
-import { eventContext } from './event-context.js';
+import type { EventContext } from './event-context.js';
 
 /** An instance of a @DomainEvent class, or a plain NewEvent envelope. */
 export type Publishable = NewEvent | object;
 
 /**
  * Turns what publishers pass into validated, fully-defaulted append requests: envelope rules,
- * the payload schema of typed events, and correlation/causation from the ambient context.
+ * the payload schema of typed events, and correlation/causation from the publisher's context.
  */
 @Injectable()
 export class EventPreparer {
@@ -25,11 +25,13 @@ export class EventPreparer {
     this.source = config.get('event.source', { infer: true });
   }
 
+  /** `context`: the publishing caller's, read where the publish call was made. */
   toRequest(
     input: Publishable | Publishable[],
-    options: AppendOptions = {},
+    options: AppendOptions,
+    context: EventContext | undefined,
   ): AppendRequest {
-    return prepareAppend(input, options, this.source);
+    return prepareAppend(input, options, this.source, context);
   }
 }
 
@@ -41,11 +43,11 @@ export function prepareAppend(
   input: Publishable | Publishable[],
   options: AppendOptions,
   source: string,
+  context: EventContext | undefined,
 ): AppendRequest {
   const list = Array.isArray(input) ? input : [input];
   if (list.length === 0)
     throw new EventValidationError('events', 'at least one event is required');
-  const context = eventContext.current();
   const batched = list.length > 1;
   const now = new Date().toISOString();
 

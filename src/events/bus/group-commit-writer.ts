@@ -1,19 +1,36 @@
-import { Injectable, Logger } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/app-config.js';
+import { isStorageFault } from '../../database/storage-fault.js';
+import { WriterConnection } from '../../database/writer-connection.js';
 import {
+  BatchTooLargeError,
   BufferFullError,
   ShuttingDownError,
+  StorageUnavailableError,
 } from '../errors/bus-unavailable.error.js';
 import type { AppendRequest, AppendResult } from '../store/event-store.js';
 import { EventStore } from '../store/event-store.js';
-import type { StoredEvent } from '../store/stored-event.js';
+import { StorageProbe } from '../store/storage-probe.js';
 import { CommitFeed } from './commit-feed.js';
+import { eventContext } from './event-context.js';
 import { EventPreparer } from './event-preparer.js';
-import { UnitTransaction, type Transaction } from './transaction.js';
+import {
+  commitGroup,
+  GroupAbortedError,
+  type GroupCommitDependencies,
+} from './group-commit.js';
+import type { Queued, UnitResult } from './queued-work.js';
+import { StorageHealth } from './storage-health.js';
+import type { Transaction } from './transaction.js';
 
+export type { UnitResult } from './queued-work.js';
 export type BufferPolicy = 'wait' | 'reject';
 
 export interface SubmitOptions {
@@ -26,39 +43,15 @@ export interface SubmitOptions {
   duringShutdown?: boolean;
   /** How long a unit may run before it is rolled back; null: no limit. Default event.handlers.timeout. */
   timeoutMs?: number | null;
+  /** Events the unit will append at most, counted against buffer_size and max_batch (default 1). */
+  weight?: number;
 }
-
-export interface UnitResult<T> {
-  value: T;
-  /** Events the unit appended, committed. */
-  events: StoredEvent[];
-}
-
-interface Waiting {
-  weight: number;
-  reject(error: Error): void;
-}
-
-interface QueuedUnit extends Waiting {
-  kind: 'unit';
-  timeoutMs: number | null;
-  work(tx: Transaction): Promise<unknown>;
-  resolve(result: UnitResult<unknown>): void;
-}
-
-interface QueuedAppend extends Waiting {
-  kind: 'append';
-  request: AppendRequest;
-  resolve(result: AppendResult): void;
-}
-
-type Queued = QueuedUnit | QueuedAppend;
-
-/** Settlements are held back until the group's COMMIT succeeded: nothing is acknowledged early. */
-type Settlement = () => void;
 
 // One group never grows past this many events, so one commit stays short under a flood.
 const MAX_GROUP_WEIGHT = 5_000;
+// While writes fail, the writer tries a tiny write this often (doubling up to the maximum).
+const PROBE_FIRST_MS = 200;
+const PROBE_MAX_MS = 5_000;
 
 /**
  * The single writer. Everything that writes (domain units of work, plain publishes, checkpoint
@@ -67,12 +60,19 @@ const MAX_GROUP_WEIGHT = 5_000;
  * savepoint, so a failing unit rolls back alone and the rest of its group still commits.
  *
  * At most event.bus.buffer_size events wait at once; beyond that callers wait or are refused.
+ * When the database cannot be written (see storage-fault.ts) the group is refused as a whole,
+ * the connection is brought back to a known state, new work is refused with
+ * StorageUnavailableError (HTTP 503) and a probe write runs until the disk takes writes again.
  */
 @Injectable()
-export class GroupCommitWriter {
+export class GroupCommitWriter implements OnApplicationBootstrap {
   private readonly logger = new Logger(GroupCommitWriter.name);
   private readonly capacity: number;
+  private readonly maxBatch: number;
   private readonly unitTimeoutMs: number;
+  private readonly connection: WriterConnection;
+  private readonly group: GroupCommitDependencies;
+  readonly health = new StorageHealth();
   private queue: Queued[] = [];
   /** Events (or units) accepted and not yet settled, committed or not. */
   private inFlight = 0;
@@ -80,16 +80,28 @@ export class GroupCommitWriter {
   private draining: Promise<void> | null = null;
   private accepting = true;
   private closed = false;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probeDelayMs = PROBE_FIRST_MS;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly store: EventStore,
-    private readonly preparer: EventPreparer,
+    @InjectDataSource() dataSource: DataSource,
+    store: EventStore,
+    preparer: EventPreparer,
     private readonly feed: CommitFeed,
+    private readonly probe: StorageProbe,
     config: ConfigService<AppConfig, true>,
   ) {
     this.capacity = config.get('event.bus.buffer_size', { infer: true });
+    this.maxBatch =
+      config.get('event.bus.max_batch', { infer: true }) ?? this.capacity;
     this.unitTimeoutMs = config.get('event.handlers.timeout', { infer: true });
+    this.connection = new WriterConnection(dataSource);
+    this.group = { dataSource, connection: this.connection, store, preparer };
+  }
+
+  /** A database that cannot be written at start is reported by readiness at once. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runProbe();
   }
 
   /** Events and units accepted but not yet committed: what buffer_size bounds. */
@@ -101,15 +113,19 @@ export class GroupCommitWriter {
     work: (tx: Transaction) => Promise<T>,
     options: SubmitOptions = {},
   ): Promise<UnitResult<T>> {
-    await this.admit(1, options);
+    const weight = options.weight ?? 1;
+    await this.admit(weight, options);
+    // Captured now, while still in the caller's async context.
+    const context = eventContext.current();
     return new Promise<UnitResult<T>>((resolve, reject) => {
       this.enqueue({
         kind: 'unit',
-        weight: 1,
+        weight,
         timeoutMs:
           options.timeoutMs === undefined
             ? this.unitTimeoutMs
             : options.timeoutMs,
+        context,
         work,
         resolve: resolve as (result: UnitResult<unknown>) => void,
         reject,
@@ -141,6 +157,7 @@ export class GroupCommitWriter {
   /** Refuses all new work and waits until everything accepted so far has been committed. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.probeTimer);
     for (const wake of this.capacityWaiters.splice(0)) wake();
     while (this.draining) await this.draining;
   }
@@ -149,8 +166,11 @@ export class GroupCommitWriter {
     const refused = () =>
       this.closed || (!this.accepting && !options.duringShutdown);
     if (refused()) throw new ShuttingDownError();
-    // An oversized batch is let through alone rather than refused forever.
-    while (this.inFlight > 0 && this.inFlight + weight > this.capacity) {
+    if (weight > this.maxBatch)
+      throw new BatchTooLargeError(weight, this.maxBatch);
+    const fault = this.health.current;
+    if (fault) throw new StorageUnavailableError(fault.cause);
+    while (this.inFlight + weight > this.capacity) {
       if (options.whenFull === 'reject')
         throw new BufferFullError(this.capacity);
       await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
@@ -161,7 +181,10 @@ export class GroupCommitWriter {
 
   private enqueue(item: Queued): void {
     this.queue.push(item);
-    if (!this.draining) this.draining = this.drain();
+    // The drain outlives the caller that happens to start it: it must not run in that caller's
+    // async context (its log lines and, worse, every unit's events would carry its ids).
+    if (!this.draining)
+      this.draining = eventContext.detached(() => this.drain());
   }
 
   private async drain(): Promise<void> {
@@ -169,14 +192,7 @@ export class GroupCommitWriter {
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.queue.length > 0) {
       const group = this.takeGroup();
-      try {
-        await this.commitGroup(group);
-      } catch (error) {
-        this.logger.error(
-          `writer failure: ${(error as Error).message}`,
-          (error as Error).stack,
-        );
-      }
+      await this.commit(group);
       this.inFlight -= group.reduce((sum, item) => sum + item.weight, 0);
       for (const wake of this.capacityWaiters.splice(0)) wake();
     }
@@ -196,126 +212,94 @@ export class GroupCommitWriter {
     return this.queue.splice(0, count);
   }
 
-  private async commitGroup(group: Queued[]): Promise<void> {
-    const committed: StoredEvent[] = [];
-    const settlements: Settlement[] = [];
-    const runner = this.dataSource.createQueryRunner();
+  private async commit(group: Queued[]): Promise<void> {
+    let runner;
     try {
-      await runner.connect();
-      await runner.startTransaction();
-      for (const item of group) {
-        if (item.kind === 'unit')
-          await this.runQueuedUnit(runner, item, committed, settlements);
-      }
-      const appends = group.filter(
-        (item): item is QueuedAppend => item.kind === 'append',
-      );
-      if (appends.length > 0)
-        await this.runAppends(runner, appends, committed, settlements);
-      await runner.commitTransaction();
+      runner = await this.connection.open();
     } catch (error) {
-      // The group is lost as a whole (e.g. the disk is full): no caller was told it succeeded.
-      this.logger.error(
-        `commit failed, ${group.length} request(s) rejected: ${(error as Error).message}`,
-      );
-      if (runner.isTransactionActive) {
-        await runner.rollbackTransaction().catch(() => undefined);
-      }
-      for (const item of group) item.reject(error as Error);
+      this.refuse(group, error, false);
       return;
-    } finally {
-      await runner.release().catch(() => undefined);
     }
-    if (committed.length > 1) committed.sort((a, b) => a.position - b.position);
-    this.feed.publish(committed);
-    for (const settle of settlements) settle();
+    try {
+      const { committed, settlements } = await commitGroup(
+        this.group,
+        runner,
+        group,
+      );
+      await this.connection.release(runner);
+      if (!this.health.healthy) {
+        this.health.markHealthy();
+        this.probeDelayMs = PROBE_FIRST_MS;
+        this.logger.log('the database takes writes again');
+      }
+      this.feed.publish(committed);
+      for (const settle of settlements) settle();
+    } catch (error) {
+      await this.connection
+        .recover(runner)
+        .catch((recoveryError: unknown) =>
+          this.logger.error(
+            `writer connection not recovered yet: ${(recoveryError as Error).message}`,
+          ),
+        );
+      const cause = error instanceof GroupAbortedError ? error.cause : error;
+      const uncertain =
+        error instanceof GroupAbortedError && error.commitAttempted;
+      this.refuse(group, cause, uncertain);
+    }
   }
 
-  private async runQueuedUnit(
-    runner: QueryRunner,
-    item: QueuedUnit,
-    committed: StoredEvent[],
-    settlements: Settlement[],
-  ): Promise<void> {
-    await runner.startTransaction(); // a savepoint inside the group transaction
-    const tx = new UnitTransaction(
-      this.dataSource,
-      runner,
-      this.store,
-      this.preparer,
+  /** Nothing of the group was acknowledged; every caller learns that its work was not stored. */
+  private refuse(group: Queued[], cause: unknown, uncertain: boolean): void {
+    const storage = isStorageFault(cause);
+    this.logger.error(
+      `commit failed, ${group.length} request(s) refused: ${(cause as Error)?.message ?? String(cause)}`,
+      storage ? undefined : (cause as Error)?.stack,
     );
-    try {
-      const value = await withTimeout(item.work(tx), item.timeoutMs);
-      tx.close();
-      await runner.commitTransaction();
-      committed.push(...tx.appended);
-      settlements.push(() => item.resolve({ value, events: tx.appended }));
-    } catch (error) {
-      tx.close();
-      await runner.rollbackTransaction();
-      settlements.push(() => item.reject(error as Error));
-    }
+    // After a failed COMMIT the events may or may not be on disk: in-memory views of the log
+    // must go back to the store for everything up to the next commit.
+    if (uncertain) this.feed.publishUncertain();
+    this.health.markFaulted(cause);
+    const refusal = new StorageUnavailableError(cause);
+    for (const item of group) item.reject(refusal);
+    this.scheduleProbe();
+  }
+
+  private scheduleProbe(): void {
+    if (this.probeTimer || this.closed) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      void this.runProbe();
+    }, this.probeDelayMs);
+    this.probeTimer.unref();
+    this.probeDelayMs = Math.min(this.probeDelayMs * 2, PROBE_MAX_MS);
   }
 
   /**
-   * Plain publishes share one multi-row insert. If that fails unexpectedly (a constraint race
-   * on PostgreSQL), each request is retried in its own savepoint so only the offender fails.
+   * A real write (one row rewritten) in the writer's own transaction, queued like any unit so
+   * it never overlaps a group. Success clears the fault and lets publishers and paused
+   * subscriptions go on. Resolves once the probe has been committed or refused.
    */
-  private async runAppends(
-    runner: QueryRunner,
-    appends: QueuedAppend[],
-    committed: StoredEvent[],
-    settlements: Settlement[],
-  ): Promise<void> {
-    await runner.startTransaction();
-    try {
-      const outcomes = await this.store.append(
-        runner,
-        appends.map((item) => item.request),
-      );
-      await runner.commitTransaction();
-      outcomes.forEach((outcome, index) => {
-        const item = appends[index];
-        if (!outcome.ok) {
-          settlements.push(() => item.reject(outcome.error));
-          return;
-        }
-        const { events, created } = outcome.result;
-        events.forEach((event, i) => created[i] && committed.push(event));
-        settlements.push(() => item.resolve(outcome.result));
+  private runProbe(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise<void>((settled) => {
+      this.enqueue({
+        kind: 'unit',
+        weight: 0,
+        timeoutMs: this.unitTimeoutMs,
+        context: undefined,
+        work: (tx) => this.probe.touch(tx.queryRunner),
+        resolve: () => settled(),
+        reject: (error) => {
+          if (isStorageFault(error)) {
+            this.health.markFaulted(error.cause ?? error);
+            this.scheduleProbe();
+          } else {
+            this.logger.error(`storage probe failed: ${error.message}`);
+          }
+          settled();
+        },
       });
-    } catch (error) {
-      await runner.rollbackTransaction();
-      if (appends.length === 1) {
-        settlements.push(() => appends[0].reject(error as Error));
-        return;
-      }
-      for (const item of appends)
-        await this.runAppends(runner, [item], committed, settlements);
-    }
+    });
   }
-}
-
-class UnitTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(
-      `unit of work did not finish within ${timeoutMs}ms and was rolled back`,
-    );
-    this.name = 'UnitTimeoutError';
-  }
-}
-
-function withTimeout<T>(
-  work: Promise<T>,
-  timeoutMs: number | null,
-): Promise<T> {
-  if (timeoutMs === null) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new UnitTimeoutError(timeoutMs)),
-      timeoutMs,
-    );
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

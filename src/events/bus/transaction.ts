@@ -3,6 +3,7 @@ import { TransactionClosedError } from '../errors/transaction-closed.error.js';
 import type { EventStore } from '../store/event-store.js';
 import type { AppendOptions } from '../store/new-event.js';
 import type { StoredEvent } from '../store/stored-event.js';
+import { eventContext } from './event-context.js';
 import type { EventPreparer, Publishable } from './event-preparer.js';
 
 /**
@@ -54,7 +55,13 @@ export class UnitTransaction implements Transaction {
     options?: AppendOptions,
   ): Promise<StoredEvent[]> {
     this.assertOpen();
-    const request = this.preparer.toRequest(events, options);
+    // The writer runs each unit in its submitter's context (a transactional handler nests the
+    // handled event's context inside it), so the ambient context here is this unit's own.
+    const request = this.preparer.toRequest(
+      events,
+      options ?? {},
+      eventContext.current(),
+    );
     const [outcome] = await this.store.append(this.runner, [request]);
     if (!outcome.ok) throw outcome.error;
     const { events: stored, created } = outcome.result;

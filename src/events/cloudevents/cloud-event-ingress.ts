@@ -36,7 +36,11 @@ export class CloudEventIngress {
         }
         return stored;
       },
-      { whenFull: context?.refuseWhenFull ? 'reject' : 'wait' },
+      {
+        whenFull: context?.refuseWhenFull ? 'reject' : 'wait',
+        // Each event of a batch takes its place in the buffer, and the batch cap applies.
+        weight: incoming.length,
+      },
     );
     // The unit reports the events it created; a repeated source + id returns the stored one.
     const fresh = new Set(appended.map((event) => event.position));

@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ConflictError } from '../../common/errors/domain-error.js';
+import { isStorageFault } from '../../database/storage-fault.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { CommitFeed } from '../bus/commit-feed.js';
 import type { Transaction } from '../bus/transaction.js';
@@ -47,7 +48,7 @@ export class Dispatcher
 {
   private readonly logger = new Logger(Dispatcher.name);
   private readonly runners = new Map<string, SubscriptionRunner>();
-  private readonly tail = new EventTail(TAIL_CAPACITY);
+  private readonly tail: EventTail;
   private readonly workers: WorkerPool;
   private readonly synchronous: boolean;
   private readonly graceMs: number;
@@ -55,8 +56,11 @@ export class Dispatcher
   /** Newest position committed by this process's writer. */
   private committedHead = 0;
   private knownHead = 0;
+  /** A COMMIT failed: the store may hold events this process never saw committed. */
+  private headUncertain = false;
   private headPoll: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeUncertain: (() => void) | undefined;
   private deps!: RunnerDependencies;
   private markStarted!: () => void;
   /** Resolves once boot-time subscriptions run; runtime ones are added after it. */
@@ -74,6 +78,10 @@ export class Dispatcher
     private readonly live: LiveEvents,
     config: ConfigService<AppConfig, true>,
   ) {
+    this.tail = new EventTail(
+      TAIL_CAPACITY,
+      config.get('event.bus.tail_bytes', { infer: true }),
+    );
     this.workers = new WorkerPool(
       config.get('event.bus.workers', { infer: true }),
     );
@@ -90,16 +98,17 @@ export class Dispatcher
     this.unsubscribe = this.feed.subscribe((events) =>
       this.onCommitted(events),
     );
+    this.unsubscribeUncertain = this.feed.onUncertain(() => {
+      this.tail.invalidate();
+      this.headUncertain = true;
+    });
     const head = await this.store.head();
     this.tail.reset(head);
     this.knownHead = Math.max(this.knownHead, head);
     this.committedHead = Math.max(this.committedHead, head);
 
-    const states = await this.registerNew(definitions, head);
     this.deps = this.runnerDependencies();
-    for (const definition of definitions) {
-      this.launch(definition, states.get(definition.name) as SubscriptionState);
-    }
+    await this.launchAll(definitions, head);
     this.headPoll = setInterval(() => void this.pollHead(), HEAD_POLL_MS);
     this.headPoll.unref();
     this.logger.log(
@@ -120,8 +129,7 @@ export class Dispatcher
         { subscription: definition.name },
       );
     }
-    const states = await this.registerNew([definition], this.knownHead);
-    this.launch(definition, states.get(definition.name) as SubscriptionState);
+    await this.launchAll([definition], this.knownHead);
   }
 
   /**
@@ -178,6 +186,7 @@ export class Dispatcher
       [...this.runners.values()].map((runner) => runner.stop(this.graceMs)),
     );
     this.unsubscribe?.();
+    this.unsubscribeUncertain?.();
     await this.writer.close();
   }
 
@@ -206,6 +215,41 @@ export class Dispatcher
     await Promise.all(waits);
   }
 
+  /**
+   * Launches subscriptions, registering the new ones first. When the database cannot be
+   * written (read-only at start, say) the known ones start at once and the new ones as soon as
+   * the writer takes writes again.
+   */
+  private async launchAll(
+    definitions: SubscriptionDefinition[],
+    head: number,
+  ): Promise<void> {
+    let states: Map<string, SubscriptionState>;
+    try {
+      states = await this.registerNew(definitions, head);
+    } catch (error) {
+      if (!isStorageFault(error)) throw error;
+      states = await this.subscriptions.loadAll();
+      const waiting = definitions.filter((d) => !states.has(d.name));
+      this.logger.warn(
+        `the database cannot be written: ${waiting.map((d) => d.name).join(', ')} will start once it can`,
+      );
+      void this.writer.health
+        .whenHealthy()
+        .then(() => this.launchAll(waiting, this.knownHead))
+        .catch((retryError: Error) =>
+          this.logger.error(
+            `could not start ${waiting.map((d) => d.name).join(', ')}: ${retryError.message}`,
+          ),
+        );
+    }
+    for (const definition of definitions) {
+      const state = states.get(definition.name);
+      if (state && !this.runners.has(definition.name))
+        this.launch(definition, state);
+    }
+  }
+
   private launch(
     definition: SubscriptionDefinition,
     state: SubscriptionState,
@@ -217,6 +261,7 @@ export class Dispatcher
 
   private onCommitted(events: readonly StoredEvent[]): void {
     this.tail.append(events);
+    this.headUncertain = false;
     const newest = events[events.length - 1].position;
     this.committedHead = Math.max(this.committedHead, newest);
     this.knownHead = Math.max(this.knownHead, newest);
@@ -227,7 +272,7 @@ export class Dispatcher
     try {
       const head = await this.store.head();
       if (head <= this.knownHead) return;
-      if (head > this.committedHead) {
+      if (head > this.committedHead && !this.headUncertain) {
         // Someone else writes to this log: only the store has the whole picture now.
         this.tail.stopCovering();
       }

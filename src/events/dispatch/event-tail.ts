@@ -1,23 +1,34 @@
+import { approximateBytes } from '../store/event-payload.js';
 import type { StoredEvent } from '../store/stored-event.js';
 
 /**
  * The most recent committed events, in position order, so caught-up subscriptions read from
  * memory instead of the database. It holds every event after `floor` that was committed through
- * this process's writer: all of them while this process is the only writer (SQLite).
+ * this process's writer: all of them while this process is the only writer (SQLite). Bounded by
+ * a count and by bytes (payloads can be large: 40 events of 1 MiB would otherwise stay here).
  */
 export class EventTail {
   private events: StoredEvent[] = [];
+  private bytes = 0;
   private floor = Number.NEGATIVE_INFINITY;
-  /** Until reset() the tail only buffers; after stopCovering() it is out of use for good. */
-  private state: 'buffering' | 'covering' | 'disabled' = 'buffering';
+  /**
+   * Until reset() the tail only buffers; 'uncertain' waits for the next commit to know where
+   * it can start covering again; after stopCovering() it is out of use for good.
+   */
+  private state: 'buffering' | 'covering' | 'uncertain' | 'disabled' =
+    'buffering';
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly maxBytes: number,
+  ) {}
 
   /** Starts covering everything after `head`, read from the store after subscribing to commits. */
   reset(head: number): void {
     if (this.state === 'disabled') return;
     this.floor = Math.max(head, this.floor);
     this.events = this.events.filter((event) => event.position > this.floor);
+    this.bytes = this.events.reduce((sum, e) => sum + approximateBytes(e), 0);
     this.state = 'covering';
   }
 
@@ -25,18 +36,34 @@ export class EventTail {
   stopCovering(): void {
     this.state = 'disabled';
     this.events = [];
+    this.bytes = 0;
+  }
+
+  /**
+   * A COMMIT failed and its events may be on disk all the same: readers go to the store for
+   * everything up to the next commit, which becomes the new floor.
+   */
+  invalidate(): void {
+    if (this.state === 'disabled') return;
+    this.state = 'uncertain';
+    this.events = [];
+    this.bytes = 0;
   }
 
   append(events: readonly StoredEvent[]): void {
-    if (this.state === 'disabled') return;
+    if (this.state === 'disabled' || events.length === 0) return;
+    if (this.state === 'uncertain') {
+      this.floor = events[0].position - 1;
+      this.state = 'covering';
+    }
     for (const event of events) {
-      if (event.position > this.floor) this.events.push(event);
+      if (event.position > this.floor) {
+        this.events.push(event);
+        this.bytes += approximateBytes(event);
+      }
     }
-    if (this.events.length > this.capacity * 2) {
-      const evicted = this.events.length - this.capacity;
-      this.floor = this.events[evicted - 1].position;
-      this.events = this.events.slice(evicted);
-    }
+    if (this.events.length > this.capacity * 2 || this.bytes > this.maxBytes)
+      this.evict();
   }
 
   /** Events after `position`, or null when the tail does not cover it. */
@@ -50,5 +77,20 @@ export class EventTail {
       else high = middle;
     }
     return this.events.slice(low, low + limit);
+  }
+
+  /** Drops the oldest events down to the count and to half the bytes, so eviction is rare. */
+  private evict(): void {
+    let evicted = Math.max(0, this.events.length - this.capacity);
+    let bytes = this.bytes;
+    for (let i = 0; i < evicted; i++) bytes -= approximateBytes(this.events[i]);
+    while (evicted < this.events.length && bytes > this.maxBytes / 2) {
+      bytes -= approximateBytes(this.events[evicted]);
+      evicted++;
+    }
+    if (evicted === 0) return;
+    this.floor = this.events[evicted - 1].position;
+    this.events = this.events.slice(evicted);
+    this.bytes = bytes;
   }
 }

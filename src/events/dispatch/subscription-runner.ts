@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { GroupCommitWriter } from '../bus/group-commit-writer.js';
 import type { Transaction } from '../bus/transaction.js';
+import { isStorageFault } from '../../database/storage-fault.js';
+import { StorageUnavailableError } from '../errors/bus-unavailable.error.js';
 import { isPermanentFailure } from '../errors/handler-failures.js';
 import type { DeadLetterStore } from '../store/dead-letter-store.js';
 import type { StoredEvent } from '../store/stored-event.js';
@@ -55,6 +57,17 @@ const ERROR_BACKOFF_MS = 1_000;
 
 class StopRequested extends Error {}
 
+/**
+ * The database could not be written while delivering: not the handler's failure. The
+ * subscription pauses until the writer recovers and then delivers the same events again, with
+ * no attempt counted and nothing parked.
+ */
+class StoragePause extends Error {
+  constructor(readonly fault: unknown) {
+    super('storage unavailable', { cause: fault });
+  }
+}
+
 /** A handler failed inside a unit of work; thrown to roll the unit back. */
 class HandlerFailure extends Error {
   constructor(
@@ -62,8 +75,16 @@ class HandlerFailure extends Error {
     readonly index: number,
     readonly failure: Error,
   ) {
-    super(failure.message);
+    // The cause lets the writer tell a storage fault inside the handler from its own failure.
+    super(failure.message, { cause: failure });
   }
+}
+
+/** A handler's failure, unless it was the storage's: then the subscription pauses instead. */
+function handlerFailure(error: Error | undefined): Error | undefined {
+  if (error !== undefined && isStorageFault(error))
+    throw new StoragePause(error);
+  return error;
 }
 
 /**
@@ -158,6 +179,8 @@ export class SubscriptionRunner {
   ): Promise<Error | undefined> {
     if (!this.definition.transactional) {
       const error = await this.invoker.one(event, attempt);
+      if (error && isStorageFault(error))
+        throw new StorageUnavailableError(error);
       if (error) return error;
       await this.commit(onSuccess);
       return undefined;
@@ -176,6 +199,7 @@ export class SubscriptionRunner {
   }
 
   private async run(): Promise<void> {
+    let pause: unknown;
     while (!this.stopping) {
       if (this.state.position >= this.deps.head()) {
         await this.idle();
@@ -196,18 +220,42 @@ export class SubscriptionRunner {
         }
       } catch (error) {
         if (error instanceof StopRequested) break;
-        this.logger.error(
-          `dispatch stalled, retrying in ${ERROR_BACKOFF_MS}ms: ${(error as Error).message}`,
-          (error as Error).stack,
-        );
-        await this.sleep(ERROR_BACKOFF_MS);
+        pause = error;
       } finally {
         this.deps.workers.release();
+      }
+      if (pause !== undefined) {
+        await this.pauseAfter(pause);
+        pause = undefined;
       }
       if (Date.now() - this.lastSavedAt >= CHECKPOINT_INTERVAL_MS) {
         await this.saveCheckpoint();
       }
     }
+  }
+
+  /**
+   * Outside the worker pool: a storage fault waits for the writer to take writes again (no
+   * attempt counted, the same events delivered again after it); anything else is logged and
+   * tried again after a pause.
+   */
+  private async pauseAfter(error: unknown): Promise<void> {
+    this.retry = undefined;
+    const fault = error instanceof StoragePause ? error.fault : error;
+    const health = this.deps.writer.health;
+    if (isStorageFault(fault) && !health.healthy) {
+      this.logger.warn(
+        `paused: the database cannot be written (${(fault as Error).message})`,
+      );
+      await Promise.race([health.whenHealthy(), this.stopRequested]);
+      if (!this.stopping) this.logger.log('resumed');
+      return;
+    }
+    this.logger.error(
+      `dispatch stalled, retrying in ${ERROR_BACKOFF_MS}ms: ${(fault as Error).message}`,
+      (fault as Error).stack,
+    );
+    await this.sleep(ERROR_BACKOFF_MS);
   }
 
   /** Caught up: save a stale checkpoint once it is due, otherwise sleep until woken. */
@@ -238,7 +286,7 @@ export class SubscriptionRunner {
   private async deliverAll(batch: StoredEvent[]): Promise<boolean> {
     const matching = batch.filter((event) => this.matches(event.type));
     if (matching.length > 0) {
-      const error = await this.invoker.many(matching);
+      const error = handlerFailure(await this.invoker.many(matching));
       if (error) {
         this.recordFailure(error);
         return false;
@@ -250,14 +298,14 @@ export class SubscriptionRunner {
   }
 
   private async deliver(event: StoredEvent): Promise<void> {
-    const error = await this.invoker.one(event, 1);
+    const error = handlerFailure(await this.invoker.one(event, 1));
     if (error === undefined) {
       this.state.processed++;
       return;
     }
     this.recordFailure(error);
     await this.retryUntilSettled(event, error, async (attempt) => {
-      const retryError = await this.invoker.one(event, attempt);
+      const retryError = handlerFailure(await this.invoker.one(event, attempt));
       if (retryError === undefined) this.state.processed++;
       return retryError;
     });
@@ -332,7 +380,7 @@ export class SubscriptionRunner {
           }
           const event = slice[index];
           if (this.matches(event.type)) {
-            const error = await this.invoker.one(event, 1, tx);
+            const error = handlerFailure(await this.invoker.one(event, 1, tx));
             if (error) throw new HandlerFailure(index, error);
             draft.processed++;
           }
@@ -363,7 +411,7 @@ export class SubscriptionRunner {
     try {
       await this.commit(async (tx) => {
         if (matching.length > 0) {
-          const error = await this.invoker.many(matching, tx);
+          const error = handlerFailure(await this.invoker.many(matching, tx));
           if (error) throw new HandlerFailure(-1, error);
         }
         await this.deps.subscriptions.save(tx.queryRunner, draft);
@@ -383,7 +431,9 @@ export class SubscriptionRunner {
     const draft = { ...this.state };
     try {
       await this.commit(async (tx) => {
-        const error = await this.invoker.one(event, attempt, tx);
+        const error = handlerFailure(
+          await this.invoker.one(event, attempt, tx),
+        );
         if (error) throw new HandlerFailure(0, error);
         draft.processed++;
         draft.position = event.position;

@@ -1,4 +1,17 @@
-import { UnavailableError } from '../../common/errors/domain-error.js';
+import {
+  TooLargeError,
+  UnavailableError,
+} from '../../common/errors/domain-error.js';
+
+/** A batch larger than event.bus.max_batch: refused whole, whatever room the buffer has. */
+export class BatchTooLargeError extends TooLargeError {
+  constructor(size: number, limit: number) {
+    super(
+      `a batch holds at most ${limit} events (event.bus.max_batch); this one has ${size}`,
+      { limit },
+    );
+  }
+}
 
 /** More events wait for commit than event.bus.buffer_size allows. */
 export class BufferFullError extends UnavailableError {
@@ -14,5 +27,21 @@ export class BufferFullError extends UnavailableError {
 export class ShuttingDownError extends UnavailableError {
   constructor() {
     super('the service is shutting down; retry on another instance', 5);
+  }
+}
+
+/**
+ * The database could not be written (I/O error, full disk, read-only file, lost connection).
+ * Nothing of the request was stored; the writer recovers by itself once the fault clears.
+ */
+export class StorageUnavailableError extends UnavailableError {
+  readonly storageFault = true;
+
+  constructor(cause: unknown) {
+    super(
+      'the event store cannot be written right now; nothing was stored, retry shortly',
+      2,
+    );
+    this.cause = cause;
   }
 }

@@ -1,6 +1,10 @@
 import type { EventMetadata, StoredEvent } from './stored-event.js';
 
 const EMPTY_METADATA = '{}';
+/** Length of the event's JSON payload as stored: the basis of memory bounds by bytes. */
+const PAYLOAD_LENGTH = Symbol('payloadLength');
+// Fields other than the payload, and the object around them, in bytes (measured order of size).
+const ENVELOPE_BYTES = 400;
 
 /** Every field of a stored event but its payload. */
 export type StoredEventFields = Omit<StoredEvent, 'data'>;
@@ -44,7 +48,17 @@ export function storedEvent(
     },
     metadata: fields.metadata,
     recordedAt: fields.recordedAt,
-  };
+    [PAYLOAD_LENGTH]: json === null ? 0 : json.length,
+  } as StoredEvent;
+}
+
+/**
+ * Roughly what holding the event costs in memory: its payload text (up to two bytes a
+ * character), the parsed payload once a reader asked for it, and the envelope.
+ */
+export function approximateBytes(event: StoredEvent): number {
+  const length = (event as { [PAYLOAD_LENGTH]?: number })[PAYLOAD_LENGTH];
+  return ENVELOPE_BYTES + 3 * (length ?? 0);
 }
 
 export function parseMetadata(json: string): EventMetadata {

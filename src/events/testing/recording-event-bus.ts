@@ -1,4 +1,5 @@
 import { eventTypeOf, type EventClass } from '../bus/domain-event.decorator.js';
+import { eventContext } from '../bus/event-context.js';
 import { prepareAppend, type Publishable } from '../bus/event-preparer.js';
 import type { PublishOptions } from '../bus/event-bus.js';
 import {
@@ -100,7 +101,12 @@ export class RecordingEventBus {
     input: Publishable | Publishable[],
     options: PublishOptions = {},
   ): AppendResult {
-    const request = prepareAppend(input, options, this.source);
+    const request = prepareAppend(
+      input,
+      options,
+      this.source,
+      eventContext.current(),
+    );
     const existing = new Map(
       this.recorded.map((event) => [identity(event), event]),
     );

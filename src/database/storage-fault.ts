@@ -1,0 +1,69 @@
+/**
+ * Whether an error means the database cannot be written right now (an I/O error, a full disk, a
+ * read-only file, a lost connection) rather than that the statement itself was wrong. Such a
+ * fault is nobody's request's fault: writes answer 503 and handlers pause instead of failing.
+ *
+ * SQLite result codes: https://www.sqlite.org/rescode.html (extended codes keep their primary
+ * code as a prefix, e.g. SQLITE_IOERR_WRITE). PostgreSQL SQLSTATE classes: 08 connection
+ * exception, 53 insufficient resources (53100 disk_full), 57P0x operator intervention, 58 system
+ * error (58030 io_error), 25006 read_only_sql_transaction.
+ */
+const SQLITE_FAULTS = [
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+  'SQLITE_READONLY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_BUSY',
+  'SQLITE_NOMEM',
+  'SQLITE_CORRUPT',
+  'SQLITE_NOTADB',
+  'SQLITE_PROTOCOL',
+];
+const POSTGRES_FAULT_CLASSES = ['08', '53', '58'];
+const POSTGRES_FAULTS = new Set(['57P01', '57P02', '57P03', '25006']);
+const SOCKET_FAULTS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOSPC',
+  'EIO',
+  'EROFS',
+]);
+// node-postgres reports a dropped connection without a code.
+const POSTGRES_CONNECTION_LOST = [
+  'Connection terminated',
+  'Client has encountered a connection error',
+  'timeout exceeded when trying to connect',
+];
+const MAX_DEPTH = 6;
+
+export function isStorageFault(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < MAX_DEPTH && current; depth++) {
+    if (typeof current !== 'object') return false;
+    if ((current as { storageFault?: unknown }).storageFault === true)
+      return true;
+    if (hasFaultCode((current as { code?: unknown }).code)) return true;
+    const message = (current as { message?: unknown }).message;
+    if (
+      typeof message === 'string' &&
+      POSTGRES_CONNECTION_LOST.some((text) => message.startsWith(text))
+    )
+      return true;
+    const driverError = (current as { driverError?: unknown }).driverError;
+    if (driverError && driverError !== current && isStorageFault(driverError))
+      return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function hasFaultCode(code: unknown): boolean {
+  if (typeof code !== 'string') return false;
+  if (code.startsWith('SQLITE_'))
+    return SQLITE_FAULTS.some((fault) => code.startsWith(fault));
+  if (SOCKET_FAULTS.has(code) || POSTGRES_FAULTS.has(code)) return true;
+  return code.length === 5 && POSTGRES_FAULT_CLASSES.includes(code.slice(0, 2));
+}

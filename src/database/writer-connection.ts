@@ -1,0 +1,82 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+
+interface SqliteDriver {
+  queryRunner?: QueryRunner;
+  databaseConnection: {
+    open: boolean;
+    inTransaction: boolean;
+    exec(sql: string): unknown;
+    close(): unknown;
+  };
+  createDatabaseConnection(): Promise<SqliteDriver['databaseConnection']>;
+}
+
+/**
+ * The writer's hold on its connection, and the one place that knows how each engine leaves a
+ * connection after a failed COMMIT or ROLLBACK.
+ *
+ * SQLite rolls a transaction back by itself on SQLITE_IOERR, SQLITE_FULL and friends, so the
+ * writer's own ROLLBACK then fails with "no transaction is active", while TypeORM's single shared
+ * query runner still counts a transaction as open: its next "BEGIN" would only be a SAVEPOINT and
+ * its next "COMMIT" a RELEASE. So after any failure the real state is read from the connection
+ * (better-sqlite3's `inTransaction`), an open transaction is rolled back directly, and the query
+ * runner is replaced so its bookkeeping starts from zero; a connection that cannot even roll
+ * back is closed and opened again. PostgreSQL hands each group a pooled connection: after a
+ * failure it is rolled back, and a connection that cannot do that is dropped by the pool.
+ */
+export class WriterConnection {
+  private readonly sqlite: SqliteDriver | undefined;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.sqlite =
+      dataSource.options.type === 'better-sqlite3'
+        ? (dataSource.driver as unknown as SqliteDriver)
+        : undefined;
+  }
+
+  async open(): Promise<QueryRunner> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    return runner;
+  }
+
+  /**
+   * Whether the group's transaction is still open on the connection. SQLite can tell for sure;
+   * for PostgreSQL a failed statement inside a savepoint leaves the transaction usable.
+   */
+  transactionAlive(): boolean {
+    return this.sqlite ? this.sqlite.databaseConnection.inTransaction : true;
+  }
+
+  async release(runner: QueryRunner): Promise<void> {
+    await runner.release().catch(() => undefined);
+  }
+
+  /**
+   * Leaves the connection outside any transaction, with fresh bookkeeping, whatever state the
+   * failure left it in. Throws when the connection could not be brought back (the caller keeps
+   * the writer faulted and tries again later).
+   */
+  async recover(runner: QueryRunner): Promise<void> {
+    if (!this.sqlite) {
+      // A connection that cannot roll back is broken; the pool drops broken clients itself.
+      await runner.query('ROLLBACK').catch(() => undefined);
+      await this.release(runner);
+      return;
+    }
+    const driver = this.sqlite;
+    if (driver.queryRunner === runner) driver.queryRunner = undefined;
+    const connection = driver.databaseConnection;
+    if (connection.open && connection.inTransaction) {
+      try {
+        connection.exec('ROLLBACK');
+      } catch {
+        // Closing a connection rolls back whatever it held; a new one starts clean.
+        connection.close();
+      }
+    }
+    if (!driver.databaseConnection.open) {
+      driver.databaseConnection = await driver.createDatabaseConnection();
+    }
+  }
+}
