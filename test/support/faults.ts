@@ -19,7 +19,8 @@ export function faultInjection(): { available: boolean; reason: string } {
     return { available: true, reason: '' };
   } catch (error) {
     const reason = `chattr +i unavailable (needs root on ext4): ${(error as Error).message}`;
-    if (process.env.REQUIRE_SERVICES === '1') throw new Error(reason);
+    if (process.env.REQUIRE_SERVICES === '1')
+      throw new Error(reason, { cause: error });
     return { available: false, reason };
   } finally {
     rmSync(directory, { recursive: true, force: true });
@@ -71,7 +72,8 @@ export function smallFilesystems(): { available: boolean; reason: string } {
     return { available: true, reason: '' };
   } catch (error) {
     const reason = `mount -t tmpfs unavailable (needs root): ${(error as Error).message}`;
-    if (process.env.REQUIRE_SERVICES === '1') throw new Error(reason);
+    if (process.env.REQUIRE_SERVICES === '1')
+      throw new Error(reason, { cause: error });
     return { available: false, reason };
   }
 }
