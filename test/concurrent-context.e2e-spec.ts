@@ -72,8 +72,7 @@ describe('context of overlapping requests', () => {
     return Promise.all(started);
   }
 
-  const byCorrelation = (id: string) =>
-    allEvents(api, { correlation_id: id });
+  const byCorrelation = (id: string) => allEvents(api, { correlation_id: id });
 
   it('gives every user registration its own request id, whatever group it commits in', async () => {
     const ids = Array.from({ length: 32 }, (_, i) => `signup-${i}`);
