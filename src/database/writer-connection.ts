@@ -19,10 +19,10 @@ interface SqliteDriver {
  * writer's own ROLLBACK then fails with "no transaction is active", while TypeORM's single shared
  * query runner still counts a transaction as open: its next "BEGIN" would only be a SAVEPOINT and
  * its next "COMMIT" a RELEASE. So after any failure the real state is read from the connection
- * (better-sqlite3's `inTransaction`), an open transaction is rolled back directly, and the query
- * runner is replaced so its bookkeeping starts from zero; a connection that cannot even roll
- * back is closed and opened again. PostgreSQL hands each group a pooled connection: after a
- * failure it is rolled back, and a connection that cannot do that is dropped by the pool.
+ * (better-sqlite3's `inTransaction`), an open transaction is rolled back, the connection is
+ * opened afresh and the query runner replaced so its bookkeeping starts from zero. PostgreSQL
+ * hands each group a pooled connection: after a failure it is rolled back, and a connection that
+ * cannot do that is dropped by the pool.
  */
 export class WriterConnection {
   private readonly sqlite: SqliteDriver | undefined;
@@ -66,17 +66,18 @@ export class WriterConnection {
     }
     const driver = this.sqlite;
     if (driver.queryRunner === runner) driver.queryRunner = undefined;
+    // Closing rolls back whatever the connection still held. A new connection also sees the file
+    // as it is now: one opened read-only (SQLite falls back to that when it cannot open the file
+    // for writing) would otherwise stay read-only after the file became writable again.
     const connection = driver.databaseConnection;
-    if (connection.open && connection.inTransaction) {
+    if (connection.open) {
       try {
-        connection.exec('ROLLBACK');
+        if (connection.inTransaction) connection.exec('ROLLBACK');
       } catch {
-        // Closing a connection rolls back whatever it held; a new one starts clean.
-        connection.close();
+        // closing below rolls back all the same
       }
+      connection.close();
     }
-    if (!driver.databaseConnection.open) {
-      driver.databaseConnection = await driver.createDatabaseConnection();
-    }
+    driver.databaseConnection = await driver.createDatabaseConnection();
   }
 }
