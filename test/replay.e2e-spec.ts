@@ -202,12 +202,15 @@ describe('replay', () => {
   it('keeps live events flowing, in order and once, while a replay runs', async () => {
     await boot();
     const bus = api.app.get(EventBus);
-    await bus.publish(
-      Array.from({ length: 1_500 }, (_, index) => ({
-        type: 'probe.steady',
-        data: { index },
-      })),
-    );
+    // Three batches of event.bus.max_batch at most.
+    for (let first = 0; first < 1_500; first += 500) {
+      await bus.publish(
+        Array.from({ length: 500 }, (_, offset) => ({
+          type: 'probe.steady',
+          data: { index: first + offset },
+        })),
+      );
+    }
     await waitForDelivery(api);
     probe.steady.calls.length = 0;
     const liveOrder: number[] = [];
