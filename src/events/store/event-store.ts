@@ -11,8 +11,10 @@ import {
   type RequestPlan,
 } from './append-plan.js';
 import { rangeCondition, type EventRange } from './event-range.js';
+import type { EventPattern } from '../event-pattern.js';
 import {
   buildEventQuery,
+  typeFilteredInSql,
   type EventPage,
   type EventQuery,
 } from './event-query.js';
@@ -29,6 +31,7 @@ import {
   placeholders,
   powerOfTwoChunks,
 } from './sql-batches.js';
+import { scanForPattern } from './pattern-scan.js';
 import { SqlDialect } from './sql-dialect.js';
 import type { StoredEvent } from './stored-event.js';
 
@@ -187,9 +190,17 @@ export class EventStore {
     return row?.version == null ? 0 : this.dialect.toNumber(row.version);
   }
 
-  /** Filtered listing in position order, keyset-paginated (see EventQuery). */
+  /**
+   * Filtered listing in position order, keyset-paginated (see EventQuery). A type pattern
+   * SQL cannot decide is matched in code over a bounded scan (see scanForPattern).
+   */
   async query(query: EventQuery): Promise<EventPage> {
-    const { sql, parameters } = buildEventQuery(query, this.dialect);
+    if (!typeFilteredInSql(query)) return this.queryByPattern(query);
+    const { sql, parameters } = buildEventQuery(query, {
+      columns: EVENT_SELECT_COLUMNS,
+      after: query.after,
+      limit: query.limit + 1, // one extra row tells whether another page exists
+    });
     const rows = await this.read<EventRow>(sql, parameters);
     const hasMore = rows.length > query.limit;
     const events = rows
@@ -198,6 +209,40 @@ export class EventStore {
     return {
       events,
       next: hasMore ? events[events.length - 1].position : null,
+    };
+  }
+
+  /** Scans positions and types only, then loads the whole rows of the matches. */
+  private async queryByPattern(query: EventQuery): Promise<EventPage> {
+    const scan = await scanForPattern(
+      query.type as EventPattern,
+      query,
+      async (after, limit) => {
+        const { sql, parameters } = buildEventQuery(query, {
+          columns: 'position, type',
+          after,
+          limit,
+        });
+        const rows = await this.read<{
+          position: number | string;
+          type: string;
+        }>(sql, parameters);
+        return rows.map((row) => ({
+          position: this.dialect.toNumber(row.position),
+          type: row.type,
+        }));
+      },
+    );
+    if (scan.positions.length === 0) return { events: [], next: scan.next };
+    const keys = padToPowerOfTwo(scan.positions);
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    const rows = await this.read<EventRow>(
+      `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE position IN (${placeholders(keys.length)}) ORDER BY position ${direction}`,
+      keys,
+    );
+    return {
+      events: rows.map((row) => eventFromRow(row, this.dialect)),
+      next: scan.next,
     };
   }
 
