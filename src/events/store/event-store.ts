@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
+import type { EventPattern } from '../event-pattern.js';
 import {
   collectResult,
   toStoredEvent,
@@ -11,7 +12,6 @@ import {
   type RequestPlan,
 } from './append-plan.js';
 import { rangeCondition, type EventRange } from './event-range.js';
-import type { EventPattern } from '../event-pattern.js';
 import {
   buildEventQuery,
   typeFilteredInSql,
@@ -25,13 +25,13 @@ import {
   type EventRow,
 } from './event-row.js';
 import type { ExpectedVersion } from './new-event.js';
+import { scanForPattern } from './pattern-scan.js';
 import type { PreparedEvent } from './prepare-event.js';
 import {
   padToPowerOfTwo,
   placeholders,
   powerOfTwoChunks,
 } from './sql-batches.js';
-import { scanForPattern } from './pattern-scan.js';
 import { SqlDialect } from './sql-dialect.js';
 import type { StoredEvent } from './stored-event.js';
 
@@ -195,7 +195,8 @@ export class EventStore {
    * SQL cannot decide is matched in code over a bounded scan (see scanForPattern).
    */
   async query(query: EventQuery): Promise<EventPage> {
-    if (!typeFilteredInSql(query)) return this.queryByPattern(query);
+    if (query.type && !typeFilteredInSql(query))
+      return this.queryByPattern(query, query.type);
     const { sql, parameters } = buildEventQuery(query, {
       columns: EVENT_SELECT_COLUMNS,
       after: query.after,
@@ -213,26 +214,25 @@ export class EventStore {
   }
 
   /** Scans positions and types only, then loads the whole rows of the matches. */
-  private async queryByPattern(query: EventQuery): Promise<EventPage> {
-    const scan = await scanForPattern(
-      query.type as EventPattern,
-      query,
-      async (after, limit) => {
-        const { sql, parameters } = buildEventQuery(query, {
-          columns: 'position, type',
-          after,
-          limit,
-        });
-        const rows = await this.read<{
-          position: number | string;
-          type: string;
-        }>(sql, parameters);
-        return rows.map((row) => ({
-          position: this.dialect.toNumber(row.position),
-          type: row.type,
-        }));
-      },
-    );
+  private async queryByPattern(
+    query: EventQuery,
+    pattern: EventPattern,
+  ): Promise<EventPage> {
+    const scan = await scanForPattern(pattern, query, async (after, limit) => {
+      const { sql, parameters } = buildEventQuery(query, {
+        columns: 'position, type',
+        after,
+        limit,
+      });
+      const rows = await this.read<{
+        position: number | string;
+        type: string;
+      }>(sql, parameters);
+      return rows.map((row) => ({
+        position: this.dialect.toNumber(row.position),
+        type: row.type,
+      }));
+    });
     if (scan.positions.length === 0) return { events: [], next: scan.next };
     const keys = padToPowerOfTwo(scan.positions);
     const direction = query.order === 'asc' ? 'ASC' : 'DESC';
