@@ -1,7 +1,11 @@
 import { InvalidInputError } from '../common/errors/domain-error.js';
+import { matchSegments } from './segment-matcher.js';
 
 /** `user.registered`, `order.payment-failed`: lower-case words joined by `.`, `_` or `-`. */
 export const EVENT_TYPE_REGEX = /^[a-z0-9]+([._-][a-z0-9]+)*$/;
+
+export const MAX_PATTERN_LENGTH = 255;
+export const MAX_PATTERN_SEGMENTS = 32;
 
 const LITERAL_SEGMENT = /^[a-z0-9]+([_-][a-z0-9]+)*$/;
 
@@ -9,59 +13,62 @@ const LITERAL_SEGMENT = /^[a-z0-9]+([_-][a-z0-9]+)*$/;
  * A subscription or query pattern over dot-separated event types:
  * `*` matches exactly one segment, `**` one or more. `user.*` matches `user.registered`
  * but not `user.profile.updated`; `user.**` matches both; `**` matches everything.
+ * Matching walks the segments (see matchSegments): linear in pattern × type, never a regex.
  */
 export class EventPattern {
-  /** Anchored regular expression, valid both in JavaScript and PostgreSQL (`~`). */
-  readonly regex: string;
   /** Literal text every match starts with, so SQL can narrow by an index range first. */
   readonly prefix: string;
   readonly isExact: boolean;
   readonly matchesEverything: boolean;
-  private readonly compiled: RegExp;
+  /** Fewest segments a matching type has; the most, or null when a `**` leaves it open. */
+  readonly minSegments: number;
+  readonly maxSegments: number | null;
+  private readonly tokens: readonly string[];
   private readonly cache = new Map<string, boolean>();
 
   private constructor(readonly source: string) {
-    const segments = source.split('.');
-    this.isExact = segments.every((segment) => !segment.includes('*'));
+    this.tokens = source.split('.');
+    const wildcard = (token: string) => token.includes('*');
+    this.isExact = !this.tokens.some(wildcard);
     this.matchesEverything = source === '**';
-    const firstWildcard = segments.findIndex((segment) =>
-      segment.includes('*'),
-    );
+    this.minSegments = this.tokens.length;
+    this.maxSegments = this.tokens.includes('**') ? null : this.tokens.length;
+    const firstWildcard = this.tokens.findIndex(wildcard);
     this.prefix =
       firstWildcard === -1
         ? source
-        : segments
+        : this.tokens
             .slice(0, firstWildcard)
-            .map((segment) => `${segment}.`)
+            .map((token) => `${token}.`)
             .join('');
-    const body = segments
-      .map((segment) => {
-        if (segment === '*') return '[^.]+';
-        if (segment === '**') return '[^.]+(\\.[^.]+)*';
-        return segment; // literal segments hold only [a-z0-9_-]: nothing to escape
-      })
-      .join('\\.');
-    this.regex = `^${body}$`;
-    this.compiled = new RegExp(this.regex);
   }
 
-  /** @throws InvalidInputError naming `field` when the pattern is malformed. */
+  /** @throws InvalidInputError naming `field` when the pattern is malformed or too large. */
   static parse(source: string, field = 'pattern'): EventPattern {
-    const segments = source.split('.');
-    const valid =
-      source.length > 0 &&
-      source.length <= 255 &&
-      segments.every(
-        (segment) =>
-          segment === '*' || segment === '**' || LITERAL_SEGMENT.test(segment),
-      );
-    if (!valid) {
+    const problem = EventPattern.problemWith(source);
+    if (problem !== undefined) {
       throw new InvalidInputError(
         field,
-        `${field} must be an event type or a pattern of dot-separated segments where * matches one segment and ** one or more (got ${JSON.stringify(source)})`,
+        `${field} ${problem} (got ${JSON.stringify(source)})`,
       );
     }
     return new EventPattern(source);
+  }
+
+  /** Why `source` is not a pattern (to follow the field's name), or undefined when it is one. */
+  static problemWith(source: string): string | undefined {
+    if (source.length > MAX_PATTERN_LENGTH)
+      return `must be at most ${MAX_PATTERN_LENGTH} characters`;
+    const segments = source.split('.');
+    if (segments.length > MAX_PATTERN_SEGMENTS)
+      return `must have at most ${MAX_PATTERN_SEGMENTS} dot-separated segments`;
+    const wellFormed = segments.every(
+      (segment) =>
+        segment === '*' || segment === '**' || LITERAL_SEGMENT.test(segment),
+    );
+    return wellFormed
+      ? undefined
+      : 'must be an event type or a pattern of dot-separated segments where * matches one segment and ** one or more';
   }
 
   matches(type: string): boolean {
@@ -69,7 +76,7 @@ export class EventPattern {
     if (this.isExact) return type === this.source;
     let result = this.cache.get(type);
     if (result === undefined) {
-      result = this.compiled.test(type);
+      result = matchSegments(this.tokens, type.split('.'));
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(type, result);
     }

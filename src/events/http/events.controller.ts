@@ -133,6 +133,9 @@ export class EventsController {
   @ApiOperation({
     summary: 'List events with filters, in position order, keyset-paginated',
     description:
+      'A type pattern (with * or **) is matched in code while rows are read in position order: ' +
+      'a page reads at most 10,000 rows, and when it stops there it answers the events found so ' +
+      'far (possibly none) with `next`, the last position read; follow `next` until it is null. ' +
       'With Accept: application/cloudevents-batch+json the page is a CloudEvents batch (a JSON ' +
       'array) and the next page is linked in the Link header (rel="next").',
   })

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { GroupCommitWriter } from '../bus/group-commit-writer.js';
 import type { Transaction } from '../bus/transaction.js';
 import { DeliveryLog } from '../dispatch/delivery-log.js';
@@ -56,6 +57,10 @@ export class RangeReplay {
       after = page[page.length - 1].position;
       const selected = page.filter((event) => this.selects(event.type));
       await this.deliverAll(selected);
+      // Reads resolve without a macrotask (better-sqlite3 is synchronous): without this, a
+      // filter that selects nothing would keep the process from answering requests until the
+      // whole range was read.
+      await yieldToEventLoop();
     }
   }
 

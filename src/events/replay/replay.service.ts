@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   Injectable,
   Logger,
@@ -226,7 +227,10 @@ export class ReplayService implements BeforeApplicationShutdown {
     types: EventPattern[] | undefined,
   ): Promise<Map<string, number>> {
     const counts = await this.store.countRangeByType(range);
+    let examined = 0;
     for (const type of counts.keys()) {
+      // A range may hold many distinct types, each matched against up to 50 patterns.
+      if (++examined % 1_000 === 0) await yieldToEventLoop();
       const selected =
         matchesAny(definition, type) &&
         (types === undefined || types.some((pattern) => pattern.matches(type)));

@@ -1,6 +1,4 @@
 import type { EventPattern } from '../event-pattern.js';
-import { EVENT_SELECT_COLUMNS } from './event-row.js';
-import type { SqlDialect } from './sql-dialect.js';
 import type { StoredEvent } from './stored-event.js';
 
 export interface EventQuery {
@@ -18,17 +16,33 @@ export interface EventQuery {
 
 export interface EventPage {
   events: StoredEvent[];
-  /** Pass as `after` to read the next page; null when this page is the last. */
+  /**
+   * Pass as `after` to read the next page; null when this page is the last. A pattern page
+   * that stopped at its scan budget also sets it (possibly with no events).
+   */
   next: number | null;
 }
 
+/** The number of '.' in `type`: one less than its segments; the same SQL on both engines. */
+const DOTS = "LENGTH(type) - LENGTH(REPLACE(type, '.', ''))";
+
+/** True when SQL alone decides the type filter; otherwise each row's type is matched in code. */
+export function typeFilteredInSql(query: EventQuery): boolean {
+  return (
+    query.type === undefined ||
+    query.type.isExact ||
+    query.type.matchesEverything
+  );
+}
+
 /**
- * One SELECT per query, ordered by position so that `after` works as a keyset cursor.
- * A type pattern becomes an index range on its literal prefix plus an exact regex check.
+ * One SELECT of `columns`, ordered by position so that `after` works as a keyset cursor.
+ * A type pattern narrows by an index range on its literal prefix (and, inside that range, by
+ * its segment count); no regular expression runs in SQL, the exact match is the caller's.
  */
 export function buildEventQuery(
   query: EventQuery,
-  dialect: SqlDialect,
+  { columns, after, limit }: { columns: string; after?: number; limit: number },
 ): { sql: string; parameters: unknown[] } {
   const conditions: string[] = [];
   const parameters: unknown[] = [];
@@ -39,26 +53,30 @@ export function buildEventQuery(
 
   const { type } = query;
   if (type && type.isExact) where('type = ?', type.source);
-  else if (type && !type.matchesEverything) {
-    if (type.prefix)
-      where('type >= ? AND type < ?', type.prefix, upperBound(type.prefix));
-    where(dialect.regexMatch('type'), type.regex);
+  else if (type && type.prefix) {
+    where('type >= ? AND type < ?', type.prefix, upperBound(type.prefix));
+    // Only beside the prefix: the index range already bounds what the engine reads. Alone, a
+    // condition that rejects most rows would let one statement read the whole log to fill
+    // its LIMIT, where a plain position-order read stops after `limit` rows.
+    if (type.maxSegments === type.minSegments)
+      where(`${DOTS} = ?`, type.minSegments - 1);
+    else if (type.minSegments > 2) where(`${DOTS} >= ?`, type.minSegments - 1);
   }
   if (query.streamId !== undefined) where('stream_id = ?', query.streamId);
   if (query.correlationId !== undefined)
     where('correlation_id = ?', query.correlationId);
   if (query.since !== undefined) where('time >= ?', query.since);
   if (query.until !== undefined) where('time < ?', query.until);
-  if (query.after !== undefined) {
-    where(query.order === 'asc' ? 'position > ?' : 'position < ?', query.after);
+  if (after !== undefined) {
+    where(query.order === 'asc' ? 'position > ?' : 'position < ?', after);
   }
 
   const filter =
     conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
   const direction = query.order === 'asc' ? 'ASC' : 'DESC';
-  parameters.push(query.limit + 1); // one extra row tells whether another page exists
+  parameters.push(limit);
   return {
-    sql: `SELECT ${EVENT_SELECT_COLUMNS} FROM events ${filter} ORDER BY position ${direction} LIMIT ?`,
+    sql: `SELECT ${columns} FROM events ${filter} ORDER BY position ${direction} LIMIT ?`,
     parameters,
   };
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
+import type { EventPattern } from '../event-pattern.js';
 import {
   collectResult,
   toStoredEvent,
@@ -13,6 +14,7 @@ import {
 import { rangeCondition, type EventRange } from './event-range.js';
 import {
   buildEventQuery,
+  typeFilteredInSql,
   type EventPage,
   type EventQuery,
 } from './event-query.js';
@@ -23,6 +25,7 @@ import {
   type EventRow,
 } from './event-row.js';
 import type { ExpectedVersion } from './new-event.js';
+import { scanForPattern } from './pattern-scan.js';
 import type { PreparedEvent } from './prepare-event.js';
 import {
   padToPowerOfTwo,
@@ -187,9 +190,18 @@ export class EventStore {
     return row?.version == null ? 0 : this.dialect.toNumber(row.version);
   }
 
-  /** Filtered listing in position order, keyset-paginated (see EventQuery). */
+  /**
+   * Filtered listing in position order, keyset-paginated (see EventQuery). A type pattern
+   * SQL cannot decide is matched in code over a bounded scan (see scanForPattern).
+   */
   async query(query: EventQuery): Promise<EventPage> {
-    const { sql, parameters } = buildEventQuery(query, this.dialect);
+    if (query.type && !typeFilteredInSql(query))
+      return this.queryByPattern(query, query.type);
+    const { sql, parameters } = buildEventQuery(query, {
+      columns: EVENT_SELECT_COLUMNS,
+      after: query.after,
+      limit: query.limit + 1, // one extra row tells whether another page exists
+    });
     const rows = await this.read<EventRow>(sql, parameters);
     const hasMore = rows.length > query.limit;
     const events = rows
@@ -198,6 +210,39 @@ export class EventStore {
     return {
       events,
       next: hasMore ? events[events.length - 1].position : null,
+    };
+  }
+
+  /** Scans positions and types only, then loads the whole rows of the matches. */
+  private async queryByPattern(
+    query: EventQuery,
+    pattern: EventPattern,
+  ): Promise<EventPage> {
+    const scan = await scanForPattern(pattern, query, async (after, limit) => {
+      const { sql, parameters } = buildEventQuery(query, {
+        columns: 'position, type',
+        after,
+        limit,
+      });
+      const rows = await this.read<{
+        position: number | string;
+        type: string;
+      }>(sql, parameters);
+      return rows.map((row) => ({
+        position: this.dialect.toNumber(row.position),
+        type: row.type,
+      }));
+    });
+    if (scan.positions.length === 0) return { events: [], next: scan.next };
+    const keys = padToPowerOfTwo(scan.positions);
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    const rows = await this.read<EventRow>(
+      `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE position IN (${placeholders(keys.length)}) ORDER BY position ${direction}`,
+      keys,
+    );
+    return {
+      events: rows.map((row) => eventFromRow(row, this.dialect)),
+      next: scan.next,
     };
   }
 

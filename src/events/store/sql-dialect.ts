@@ -33,11 +33,6 @@ export class SqlDialect {
     return result;
   }
 
-  /** `column` matches the anchored regular expression bound to the next placeholder. */
-  regexMatch(column: string): string {
-    return this.kind === 'postgres' ? `${column} ~ ?` : `${column} REGEXP ?`;
-  }
-
   /** PostgreSQL hands bigint back as text and timestamptz as Date; callers want numbers and ISO strings. */
   toNumber(value: unknown): number {
     return typeof value === 'number' ? value : Number(value);

@@ -6,7 +6,8 @@ import { IsEventPattern, IsRfc3339 } from './validators.js';
 
 export class ListEventsQuery {
   @ApiPropertyOptional({
-    description: 'Exact type or pattern: * one segment, ** one or more',
+    description:
+      'Exact type or pattern: * one segment, ** one or more; at most 255 characters and 32 segments',
     example: 'user.*',
   })
   @IsOmittable()
@@ -38,7 +39,8 @@ export class ListEventsQuery {
   until?: string;
 
   @ApiPropertyOptional({
-    description: 'Cursor: the `next` of the previous page (a position)',
+    description:
+      'Cursor: the `next` of the previous page (a position; with a type pattern, possibly the last position a page read)',
   })
   @IsOmittable()
   @Type(() => Number)
