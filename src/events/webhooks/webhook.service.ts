@@ -116,7 +116,10 @@ export class WebhookService
     this.maxSubscriptions = webhooks.max_subscriptions;
   }
 
-  /** Fails the start in production when secrets exist and no key is configured. */
+  /**
+   * Before any webhook runs: fails the start in production when secrets exist and no key is
+   * configured, and seals the plain-text secrets an older version stored.
+   */
   async onModuleInit(): Promise<void> {
     this.vault.announce();
     await sealPlaintextSecrets(
@@ -148,6 +151,8 @@ export class WebhookService
       if (await this.store.get(input.name)) {
         throw new WebhookExistsError(input.name);
       }
+      // Counted inside this instance's one-at-a-time section: instances sharing a PostgreSQL
+      // database that create at the very same moment may pass the limit by one each.
       if ((await this.store.count()) >= this.maxSubscriptions) {
         throw new WebhookLimitError(this.maxSubscriptions);
       }
