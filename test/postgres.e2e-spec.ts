@@ -1,5 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus, RetentionService } from '../src/events/index.js';
 import { allEvents } from './support/http.js';
@@ -241,11 +243,19 @@ describe.skipIf(!postgres.available)(
 
     it('delivers to a webhook subscription and resumes it after a restart, on PostgreSQL', async () => {
       const received: string[] = [];
+      const verified: unknown[] = [];
+      let secret = '';
       const receiver = createServer((request, response) => {
         let body = '';
         request.on('data', (chunk: Buffer) => (body += chunk.toString()));
         request.on('end', () => {
           received.push((JSON.parse(body) as { id: string }).id);
+          verified.push(
+            new StandardWebhook(secret).verify(
+              body,
+              request.headers as Record<string, string>,
+            ),
+          );
           response.writeHead(204).end();
         });
       });
@@ -264,6 +274,20 @@ describe.skipIf(!postgres.available)(
           },
         });
         expect(created.statusCode, created.body).toBe(201);
+        secret = created.json().secret;
+        const client = new pg.Client({ connectionString: database.url });
+        await client.connect();
+        const stored = await client
+          .query(
+            "SELECT plaintext_secret, secret_ciphertext FROM webhook_subscriptions WHERE name = 'pg-hook'",
+          )
+          .finally(() => client.end());
+        expect(stored.rows).toEqual([
+          {
+            plaintext_secret: null,
+            secret_ciphertext: expect.stringMatching(/^v1:/),
+          },
+        ]);
         await api.request({
           method: 'POST',
           url: '/events',
@@ -278,6 +302,10 @@ describe.skipIf(!postgres.available)(
         });
         await eventually(() => received.length === 2);
         expect(received).toEqual(['pg-parcel-1', 'pg-parcel-2']);
+        expect(verified).toMatchObject([
+          { id: 'pg-parcel-1' },
+          { id: 'pg-parcel-2' },
+        ]);
       } finally {
         receiver.closeAllConnections();
         await new Promise((resolve) => receiver.close(resolve));

@@ -1,13 +1,6 @@
-import { createHmac } from 'node:crypto';
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CloudEvent, HTTP } from 'cloudevents';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expectClientError, getJson, published } from './support/http.js';
 import {
   eventually,
@@ -16,81 +9,19 @@ import {
   type ConfigOverrides,
   type TestApp,
 } from './support/test-app.js';
+import {
+  eventIdOf,
+  Receiver,
+  REPLY_MARKER,
+  type Received,
+} from './support/webhook-receiver.js';
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  /** What the receiver answered ('hang': nothing). */
-  status?: number | 'hang';
-}
-
-type Answer = (request: Received, index: number) => number | 'hang';
-
-/** A real HTTP server on 127.0.0.1 that records every request and answers per `answer`. */
-class Receiver {
-  readonly requests: Received[] = [];
-  answer: Answer = () => 204;
-  private server: Server | undefined;
-
-  async start(): Promise<string> {
-    this.server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const received: Received = {
-          headers: request.headers,
-          body: Buffer.concat(chunks),
-        };
-        this.requests.push(received);
-        received.status = this.answer(received, this.requests.length - 1);
-        this.reply(response, received.status);
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}/hook`;
-  }
-
-  /** Requests carrying the event with this id (structured or binary mode). */
-  forEvent(id: string): Received[] {
-    return this.requests.filter((request) => eventIdOf(request) === id);
-  }
-
-  ids(): string[] {
-    return this.requests.map(eventIdOf);
-  }
-
-  /** Ids of the deliveries answered with 2xx, in arrival order. */
-  accepted(): string[] {
-    return this.requests
-      .filter(
-        (request) => typeof request.status === 'number' && request.status < 300,
-      )
-      .map(eventIdOf);
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private reply(response: ServerResponse, status: number | 'hang'): void {
-    if (status === 'hang') return; // closeAllConnections() ends it
-    response.statusCode = status;
-    response.end(status >= 400 ? `refused with ${status}` : undefined);
-  }
-}
-
-function eventIdOf(request: Received): string {
-  const header = request.headers['ce-id'];
-  if (typeof header === 'string') return header;
-  return (JSON.parse(request.body.toString('utf8')) as { id: string }).id;
+/** What a receiver does: verifies the raw body and headers with the standardwebhooks library. */
+function verify(request: Received, secret: string): unknown {
+  return new StandardWebhook(secret).verify(
+    request.body.toString('utf8'),
+    request.headers as Record<string, string>,
+  );
 }
 
 /** Parses a delivery with the official SDK, as a receiver would (text bodies as strings). */
@@ -176,16 +107,17 @@ describe('webhook subscriptions', () => {
   }
 
   describe('management [/subscriptions]', () => {
-    it('creates, lists, gets and deletes a webhook subscription, never showing its secret', async () => {
+    it('creates, lists, gets and deletes a webhook subscription, showing its secret only in the 201', async () => {
       await boot();
       const { url } = await receiver();
+      const secret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
 
       const created = await subscribe({
         name: 'billing',
         pattern: 'shop.*',
         url,
         mode: 'binary',
-        secret: 'a-secret-of-16-chars',
+        secret,
       });
 
       expect(created).toMatchObject({
@@ -195,16 +127,19 @@ describe('webhook subscriptions', () => {
         url,
         mode: 'binary',
         signed: true,
+        secret,
         start_from: 'now',
         created_at: expect.any(String),
         status: { running: true, processed: 0, dead_lettered: 0 },
       });
-      expect(JSON.stringify(created)).not.toContain('a-secret-of-16-chars');
       const list = await getJson(api as TestApp, '/subscriptions');
       expect(list.subscriptions.map((s: any) => s.name)).toEqual(['billing']);
-      expect(
-        (await getJson(api as TestApp, '/subscriptions/billing')).url,
-      ).toBe(url);
+      const one = await getJson(api as TestApp, '/subscriptions/billing');
+      expect(one.url).toBe(url);
+      for (const shown of [list, one]) {
+        expect(JSON.stringify(shown)).not.toContain(secret.slice(6));
+        expect(JSON.stringify(shown)).not.toContain('"secret"');
+      }
       const stats = await getJson(api as TestApp, '/events/stats');
       expect(stats.subscriptions.map((s: any) => s.name)).toContain(
         'webhook.billing',
@@ -226,6 +161,32 @@ describe('webhook subscriptions', () => {
       expect(after.subscriptions.map((s: any) => s.name)).not.toContain(
         'webhook.billing',
       );
+    });
+
+    it('generates a whsec_ secret of 32 random bytes when none is given, returned once', async () => {
+      await boot();
+      const { url } = await receiver();
+
+      const first = await subscribe({
+        name: 'generated-1',
+        pattern: '**',
+        url,
+      });
+      const second = await subscribe({
+        name: 'generated-2',
+        pattern: '**',
+        url,
+      });
+
+      for (const created of [first, second]) {
+        expect(created.signed).toBe(true);
+        expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]+={0,2}$/);
+        expect(Buffer.from(created.secret.slice(6), 'base64')).toHaveLength(32);
+      }
+      expect(first.secret).not.toBe(second.secret);
+      const list = await getJson(api as TestApp, '/subscriptions');
+      expect(JSON.stringify(list)).not.toContain(first.secret.slice(6));
+      expect(JSON.stringify(list)).not.toContain(second.secret.slice(6));
     });
 
     it('answers 409 for a taken name and 404 for an unknown one', async () => {
@@ -266,6 +227,51 @@ describe('webhook subscriptions', () => {
         'secret',
       ],
       [
+        {
+          name: 'a',
+          pattern: '**',
+          url: 'http://127.0.0.1/',
+          secret: 'a-long-shared-secret-without-prefix',
+        },
+        'secret',
+      ],
+      [
+        {
+          name: 'a',
+          pattern: '**',
+          url: 'http://127.0.0.1/',
+          secret: `whsec_${Buffer.alloc(16, 1).toString('base64')}`,
+        },
+        'secret',
+      ],
+      [
+        {
+          name: 'a',
+          pattern: '**',
+          url: 'http://127.0.0.1/',
+          secret: `whsec_${Buffer.alloc(65, 1).toString('base64')}`,
+        },
+        'secret',
+      ],
+      [
+        {
+          name: 'a',
+          pattern: '**',
+          url: 'http://127.0.0.1/',
+          secret: 'whsec_not base64 at all, not even close!',
+        },
+        'secret',
+      ],
+      [
+        {
+          name: 'a',
+          pattern: '**',
+          url: 'http://127.0.0.1/',
+          secret: `whsec_${Buffer.alloc(32, 0xfb).toString('base64url')}`,
+        },
+        'secret',
+      ],
+      [
         { name: 'a', pattern: '**', url: 'http://127.0.0.1/', start_from: 1 },
         'start_from',
       ],
@@ -296,6 +302,10 @@ describe('webhook subscriptions', () => {
       ['http://[::1]:9/hook'],
       ['http://[::ffff:127.0.0.1]/hook'],
       ['http://localhost:9/hook'],
+      ['http://[::127.0.0.1]:9/hook'],
+      ['http://[2002:7f00:1::]/hook'],
+      ['http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook'],
+      ['http://192.88.99.1/hook'],
     ])('refuses the internal address %s by default', async (url) => {
       await boot({});
       const response = await (api as TestApp).request({
@@ -429,16 +439,15 @@ describe('webhook subscriptions', () => {
       );
     });
 
-    it('signs the body with HMAC-SHA256 of the secret in X-Webhook-Signature-256', async () => {
+    it('signs every delivery per Standard Webhooks: the standardwebhooks library verifies it as a receiver would', async () => {
       await boot();
       const { receiver: target, url } = await receiver();
-      const secret = 'a-long-shared-secret';
+      const secret = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
       await subscribe({ name: 'signed', pattern: '**', url, secret });
-      await subscribe({
+      const binary = await subscribe({
         name: 'signed-binary',
         pattern: '**',
         url,
-        secret,
         mode: 'binary',
       });
 
@@ -448,15 +457,81 @@ describe('webhook subscriptions', () => {
       });
 
       for (const request of target.requests) {
-        const expected = `sha256=${createHmac('sha256', secret).update(request.body).digest('hex')}`;
-        expect(request.headers['x-webhook-signature-256']).toBe(expected);
-        const forged = createHmac('sha256', 'another-secret-entirely')
-          .update(request.body)
-          .digest('hex');
-        expect(request.headers['x-webhook-signature-256']).not.toBe(
-          `sha256=${forged}`,
-        );
+        const own =
+          request.headers['ce-id'] === undefined ? secret : binary.secret;
+        expect(request.headers).toMatchObject({
+          'webhook-id': expect.stringMatching(/^msg_[A-Za-z0-9_-]+$/),
+          'webhook-timestamp': expect.stringMatching(/^\d+$/),
+          'webhook-signature': expect.stringMatching(/^v1,[A-Za-z0-9+/]+=*$/),
+        });
+        expect(request.headers['x-webhook-signature-256']).toBeUndefined();
+        expect(() => verify(request, own)).not.toThrow();
+        const other = own === secret ? binary.secret : secret;
+        expect(() => verify(request, other)).toThrow(/signature/i);
+        const tampered = { ...request, body: Buffer.from(`${request.body} `) };
+        expect(() => verify(tampered, own)).toThrow(/signature/i);
       }
+      const [structured] = target.requests.filter(
+        (request) => request.headers['ce-id'] === undefined,
+      );
+      expect(verify(structured, secret)).toMatchObject({ id: 'signed-1' });
+    });
+
+    it('refuses, through the library, a captured delivery replayed after the 5-minute tolerance', async () => {
+      await boot();
+      const { receiver: target, url } = await receiver();
+      const { secret } = await subscribe({
+        name: 'captured',
+        pattern: '**',
+        url,
+      });
+      await publishEvent('captured-1');
+      await eventually(() => target.requests.length === 1, {
+        what: 'a delivery',
+      });
+      const [captured] = target.requests;
+      expect(() => verify(captured, secret)).not.toThrow();
+
+      // The same bytes presented again six minutes later.
+      const sentAt = Number(captured.headers['webhook-timestamp']) * 1000;
+      const later = vi.spyOn(Date, 'now').mockReturnValue(sentAt + 6 * 60_000);
+      try {
+        expect(() => verify(captured, secret)).toThrow(/timestamp too old/);
+      } finally {
+        later.mockRestore();
+      }
+    });
+
+    it('keeps one webhook-id per event and webhook across retries, re-signed with a fresh timestamp each time', async () => {
+      await boot();
+      const { receiver: target, url } = await receiver();
+      target.answer = (_request, index) => (index < 2 ? 503 : 200);
+      const { secret } = await subscribe({
+        name: 'retried',
+        pattern: '**',
+        url,
+      });
+      const { receiver: other, url: otherUrl } = await receiver();
+      await subscribe({ name: 'other', pattern: '**', url: otherUrl });
+
+      const event = await publishEvent('retried-1');
+      const second = await publishEvent('retried-2');
+      await waitFor('webhook.retried', second.position);
+      await waitFor('webhook.other', event.position);
+
+      const attempts = target.forEvent('retried-1');
+      expect(attempts).toHaveLength(3);
+      const ids = new Set(attempts.map((r) => r.headers['webhook-id']));
+      expect(ids.size).toBe(1);
+      for (const attempt of attempts) {
+        expect(() => verify(attempt, secret)).not.toThrow();
+      }
+      const [id] = ids;
+      expect(id).not.toBe('retried-1');
+      expect(target.forEvent('retried-2')[0].headers['webhook-id']).not.toBe(
+        id,
+      );
+      expect(other.forEvent('retried-1')[0].headers['webhook-id']).not.toBe(id);
     });
 
     it.each([[500], [503], [408], [429]])(
@@ -508,7 +583,10 @@ describe('webhook subscriptions', () => {
       expect(target.forEvent('after-poison')).toHaveLength(1);
       const [entry] = await deadLetters('webhook.strict');
       expect(entry).toMatchObject({ event_id: 'poison', attempts: 1 });
-      expect(entry.last_error).toMatch(/answered 400: refused with 400/);
+      expect(entry.last_error, entry.last_error).toMatch(
+        /receiver answered 400\b/,
+      );
+      expect(entry.last_error).not.toContain(REPLY_MARKER);
     });
 
     it('parks the event after retry_count attempts of 500', async () => {
@@ -538,23 +616,33 @@ describe('webhook subscriptions', () => {
       expect(target.forEvent('never')).toHaveLength(4);
     });
 
-    it('does not follow redirects', async () => {
-      await boot();
-      const { receiver: target, url } = await receiver();
-      target.answer = () => 307;
-      await subscribe({ name: 'moved', pattern: '**', url });
+    it.each([[301], [302], [307], [308]])(
+      'counts a %s redirect as a failure and never calls its target',
+      async (status) => {
+        await boot();
+        const { receiver: moved, url } = await receiver();
+        const { receiver: target, url: targetUrl } = await receiver();
+        moved.answer = () => status;
+        moved.location = targetUrl;
+        await subscribe({ name: 'moved', pattern: '**', url });
 
-      await publishEvent('redirected');
-      const [entry] = await eventually(
-        async () => {
-          const entries = await deadLetters('webhook.moved');
-          return entries.length > 0 ? entries : undefined;
-        },
-        { what: 'the redirected event parked' },
-      );
-      expect(entry.last_error).toMatch(/redirects are not followed/);
-      expect(target.requests).toHaveLength(1);
-    });
+        await publishEvent('redirected');
+        const [entry] = await eventually(
+          async () => {
+            const entries = await deadLetters('webhook.moved');
+            return entries.length > 0 ? entries : undefined;
+          },
+          { what: 'the redirected event parked' },
+        );
+        expect(entry.last_error).toMatch(
+          new RegExp(`receiver answered ${status}; redirects are not followed`),
+        );
+        expect(entry.last_error).not.toContain(REPLY_MARKER);
+        expect(entry.last_error).not.toContain(targetUrl);
+        expect(moved.requests).toHaveLength(1);
+        expect(target.requests).toHaveLength(0);
+      },
+    );
 
     it('delivers in log order, one at a time', async () => {
       await boot();

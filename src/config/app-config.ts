@@ -14,6 +14,8 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsSecretKey } from '../common/crypto/is-secret-key.validator.js';
+import { decodeSecretKey } from '../common/crypto/secret-box.js';
 import { BooleanFlag, DurationMs, IsDurationMs } from './config.validators.js';
 
 // The shape of config.yaml. Each key's default lives here so a partial file still boots;
@@ -204,6 +206,33 @@ export class WebhooksConfig {
   @DurationMs()
   @IsDurationMs()
   timeout = 10_000;
+
+  /** Webhook subscriptions that may exist at once; creating one more answers 409. */
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  max_subscriptions = 100;
+}
+
+export class SecurityConfig {
+  /**
+   * Base64 of 32 random bytes (`openssl rand -base64 32`): the AES-256-GCM key that encrypts
+   * webhook signing secrets at rest. Required in production once a webhook has a secret;
+   * elsewhere a key is generated next to the SQLite file (secret.key) when absent.
+   */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string') return value;
+    // An empty variable (SECURITY__SECRET_KEY=) means no key.
+    if (value.trim() === '') return undefined;
+    // An invalid key is not echoed in the error message: it may be a real key with a typo.
+    return decodeSecretKey(value)
+      ? value.trim()
+      : `[hidden, ${value.length} characters]`;
+  })
+  @IsString()
+  @IsSecretKey()
+  secret_key?: string;
 }
 
 export class AppConfig {
@@ -230,4 +259,8 @@ export class AppConfig {
   @ValidateNested()
   @Type(() => WebhooksConfig)
   webhooks = new WebhooksConfig();
+
+  @ValidateNested()
+  @Type(() => SecurityConfig)
+  security = new SecurityConfig();
 }

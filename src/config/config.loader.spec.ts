@@ -374,5 +374,57 @@ describe('loadConfig', () => {
     ])('names webhooks.* when %j is invalid', (overrides) => {
       expect(configError({}, overrides).message).toMatch(/webhooks\./);
     });
+
+    it('allows 100 webhook subscriptions by default', () => {
+      expect(load().webhooks.max_subscriptions).toBe(100);
+      expect(
+        load({ WEBHOOKS__MAX_SUBSCRIPTIONS: '3' }).webhooks.max_subscriptions,
+      ).toBe(3);
+      expect(
+        configError({}, { webhooks: { max_subscriptions: -1 } }).message,
+      ).toMatch(/webhooks\.max_subscriptions/);
+    });
+  });
+
+  describe('security', () => {
+    const KEY = Buffer.alloc(32, 7).toString('base64');
+
+    it('has no secret key by default, in the shipped config.yaml too', () => {
+      expect(load().security.secret_key).toBeUndefined();
+      const shipped = loadConfig({
+        env: { CONFIG_FILE: join(process.cwd(), 'config.yaml') },
+      });
+      expect(shipped.security.secret_key).toBeUndefined();
+    });
+
+    it('reads security.secret_key from the file and the environment', () => {
+      const path = yamlFile(
+        'security.yaml',
+        `security:\n  secret_key: ${KEY}\n`,
+      );
+      expect(
+        loadConfig({ env: { CONFIG_FILE: path } }).security.secret_key,
+      ).toBe(KEY);
+      expect(load({ SECURITY__SECRET_KEY: KEY }).security.secret_key).toBe(KEY);
+      expect(
+        load({ SECURITY__SECRET_KEY: '' }).security.secret_key,
+      ).toBeUndefined();
+    });
+
+    it.each([
+      ['too short', Buffer.alloc(16, 1).toString('base64')],
+      ['too long', Buffer.alloc(33, 1).toString('base64')],
+      ['not base64', 'this is not base64 at all, not even close!!!'],
+      ['hex', 'ab'.repeat(32)],
+    ])(
+      'refuses a key that is %s, naming security.secret_key without echoing it',
+      (_why, key) => {
+        const message = configError({ SECURITY__SECRET_KEY: key }).message;
+        expect(message).toMatch(
+          /security\.secret_key: must be the base64 of exactly 32/,
+        );
+        expect(message).not.toContain(key);
+      },
+    );
   });
 });

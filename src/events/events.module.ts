@@ -25,6 +25,7 @@ import { EventStore } from './store/event-store.js';
 import { RetentionStore } from './store/retention-store.js';
 import { StorageProbe } from './store/storage-probe.js';
 import { SubscriptionStore } from './store/subscription-store.js';
+import { WebhookSecretVault } from './webhooks/webhook-secret-vault.js';
 import { WebhookService } from './webhooks/webhook.service.js';
 import { WebhookStore } from './webhooks/webhook-store.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
@@ -62,6 +63,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
     RetentionService,
     CloudEventIngress,
     WebhookStore,
+    WebhookSecretVault,
     WebhookService,
   ],
   exports: [

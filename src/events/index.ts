@@ -47,10 +47,10 @@ export { PermanentFailure } from './errors/handler-failures.js';
 export { EventPattern } from './event-pattern.js';
 export { WebhookService } from './webhooks/webhook.service.js';
 export {
-  SIGNATURE_HEADER,
-  signBody,
-  verifySignature,
-} from './webhooks/webhook-signature.js';
+  WEBHOOK_DNS_LOOKUP,
+  type DnsLookup,
+  type ResolvedAddress,
+} from './webhooks/webhook-dns.js';
 export {
   binaryMessage,
   structuredMessage,

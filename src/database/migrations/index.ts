@@ -4,6 +4,7 @@ import { CreateNotifications1732300000002 } from './1732300000002-create-notific
 import { CreateAnalytics1732300000003 } from './1732300000003-create-analytics.js';
 import { CreateAuditLog1732300000004 } from './1732300000004-create-audit-log.js';
 import { CreateWebhookSubscriptions1732300000010 } from './1732300000010-create-webhook-subscriptions.js';
+import { SealWebhookSecrets1732300000011 } from './1732300000011-seal-webhook-secrets.js';
 import { CreateSagas1732300000020 } from './1732300000020-create-sagas.js';
 import { CreateOrders1732300000021 } from './1732300000021-create-orders.js';
 import { CreateRetentionRuns1732300000030 } from './1732300000030-create-retention-runs.js';
@@ -17,6 +18,7 @@ export const migrations = [
   CreateAnalytics1732300000003,
   CreateAuditLog1732300000004,
   CreateWebhookSubscriptions1732300000010,
+  SealWebhookSecrets1732300000011,
   CreateSagas1732300000020,
   CreateOrders1732300000021,
   CreateRetentionRuns1732300000030,

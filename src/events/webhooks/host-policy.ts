@@ -1,108 +1,109 @@
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { classifyAddress, parseAddress } from './address-classifier.js';
+import type { DnsLookup } from './webhook-dns.js';
 
-/** Address ranges that are not the public internet (RFC 6890 special-purpose registries). */
-const INTERNAL = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  INTERNAL.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  INTERNAL.addSubnet(network, prefix, 'ipv6');
+/** The one address a delivery attempt may connect to: it passed the check. */
+export interface CheckedTarget {
+  /** The URL's host as written (name or IP literal without brackets). */
+  host: string;
+  address: string;
+  family: 4 | 6;
 }
 
 export type HostVerdict =
-  { allowed: true } | { allowed: false; reason: string };
+  { allowed: true; target: CheckedTarget } | { allowed: false; reason: string };
+
+/** The host name did not resolve: retrying later may help, unlike a refusal. */
+export class HostResolutionError extends Error {
+  constructor(host: string, cause: unknown) {
+    super(
+      `cannot resolve ${host}: ${(cause as Error)?.message ?? String(cause)}`,
+      { cause },
+    );
+    this.name = 'HostResolutionError';
+  }
+}
+
+type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 /**
  * Where webhooks may deliver (config webhooks.allowed_hosts). `*` admits any host whose
  * addresses are all public; internal addresses (loopback, private, link-local, metadata
  * services...) must be listed explicitly, by name, wildcard, IP or CIDR range, so the app
  * cannot be turned against its own network unless the operator says so.
+ *
+ * check() resolves the host once and answers with the address to connect to: the caller must
+ * connect to that very address (see pinned-agent.ts), never resolve the name again, or a DNS
+ * server answering differently the second time (rebinding) would get past the check.
  */
 export class HostPolicy {
   private readonly anyPublic: boolean;
   private readonly names = new Set<string>();
   private readonly suffixes: string[] = [];
-  private readonly ranges = new BlockList();
+  private readonly ranges: Range[] = [];
 
-  constructor(entries: readonly string[]) {
+  constructor(
+    entries: readonly string[],
+    private readonly lookup: DnsLookup,
+  ) {
     this.anyPublic = entries.includes('*');
     for (const raw of entries) {
       const entry = raw.trim().toLowerCase();
       if (entry === '*') continue;
-      const [address, prefix] = entry.split('/');
-      const family = isIP(address);
-      if (family !== 0) {
-        const type = family === 4 ? 'ipv4' : 'ipv6';
-        const bits = Number(prefix);
-        if (prefix === undefined) this.ranges.addAddress(address, type);
-        else if (
-          Number.isInteger(bits) &&
-          bits >= 0 &&
-          bits <= (family === 4 ? 32 : 128)
-        )
-          this.ranges.addSubnet(address, bits, type);
-        else
-          throw new Error(
-            `webhooks.allowed_hosts: ${raw} is not a valid CIDR range`,
-          );
+      const [address] = entry.split('/');
+      if (isIP(address) !== 0) {
+        this.ranges.push(parseRange(entry, raw));
       } else if (entry.startsWith('*.')) {
         this.suffixes.push(entry.slice(1));
       } else {
-        this.names.add(entry);
+        this.names.add(entry.replace(/\.$/, ''));
       }
     }
   }
 
-  /** Checks a URL's host as written (names are resolved again before every delivery). */
+  /** Throws HostResolutionError when a name does not resolve. */
   async check(url: URL): Promise<HostVerdict> {
     const host = hostOf(url);
-    if (this.listsName(host)) return { allowed: true };
-    let addresses: string[];
-    if (isIP(host) !== 0) {
-      addresses = [host];
-    } else {
-      if (!this.anyPublic) {
-        return refuse(`${host} is not in webhooks.allowed_hosts`);
-      }
-      addresses = (await lookup(host, { all: true, verbatim: true })).map(
-        (entry) => entry.address,
-      );
+    const literal = isIP(host) !== 0;
+    const listedName = !literal && this.listsName(host);
+    if (!literal && !listedName && !this.anyPublic) {
+      return refuse(`${host} is not in webhooks.allowed_hosts`);
     }
+    const addresses = literal ? [host] : await this.resolve(host);
     for (const address of addresses) {
-      if (this.listsAddress(address)) continue;
-      if (this.anyPublic && !isInternal(address)) continue;
+      if (listedName || this.listsAddress(address)) continue;
+      const verdict = classifyAddress(address);
+      if (this.anyPublic && verdict.public) continue;
+      if (!this.anyPublic) {
+        return refuse(`${host} (${address}) is not in webhooks.allowed_hosts`);
+      }
+      const why = verdict.public ? '' : ` (${verdict.reason})`;
       return refuse(
-        this.anyPublic
-          ? `${host} resolves to ${address}, an internal address; list it in webhooks.allowed_hosts to allow it`
-          : `${host} (${address}) is not in webhooks.allowed_hosts`,
+        literal
+          ? `${host} is an internal address${why}; list it in webhooks.allowed_hosts to allow it`
+          : `${host} resolves to ${address}, an internal address${why}; list it in webhooks.allowed_hosts to allow it`,
       );
     }
-    return { allowed: true };
+    const [address] = addresses;
+    return {
+      allowed: true,
+      target: { host, address, family: isIP(address) === 6 ? 6 : 4 },
+    };
+  }
+
+  private async resolve(host: string): Promise<string[]> {
+    let answers;
+    try {
+      answers = await this.lookup(host);
+    } catch (error) {
+      throw new HostResolutionError(host, error);
+    }
+    const addresses = answers.map((answer) => answer.address);
+    if (addresses.length === 0) {
+      throw new HostResolutionError(host, new Error('no addresses'));
+    }
+    return addresses;
   }
 
   private listsName(host: string): boolean {
@@ -112,23 +113,36 @@ export class HostPolicy {
     );
   }
 
-  private listsAddress(address: string): boolean {
-    const mapped = ipv4Mapped(address);
-    if (mapped) return this.ranges.check(mapped, 'ipv4');
-    return this.ranges.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+  private listsAddress(text: string): boolean {
+    const address = parseAddress(text);
+    if (!address) return false;
+    return this.ranges.some(
+      (range) => range[0].kind() === address.kind() && address.match(range),
+    );
   }
 }
 
-function isInternal(address: string): boolean {
-  const mapped = ipv4Mapped(address);
-  if (mapped) return INTERNAL.check(mapped, 'ipv4');
-  return INTERNAL.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
-}
-
-/** `::ffff:10.0.0.1` reaches 10.0.0.1: judge it as that IPv4 address. */
-function ipv4Mapped(address: string): string | undefined {
-  const match = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return match?.[1];
+function parseRange(entry: string, raw: string): Range {
+  if (!entry.includes('/')) {
+    const address = ipaddr.process(entry);
+    return [address, address.kind() === 'ipv4' ? 32 : 128];
+  }
+  let range: Range;
+  try {
+    range = ipaddr.parseCIDR(entry);
+  } catch {
+    throw new Error(`webhooks.allowed_hosts: ${raw} is not a valid CIDR range`);
+  }
+  // Addresses are judged with IPv4-mapped IPv6 turned into IPv4; ranges written that way too.
+  const [address, bits] = range;
+  if (
+    address.kind() === 'ipv6' &&
+    (address as ipaddr.IPv6).isIPv4MappedAddress() &&
+    bits >= 96
+  ) {
+    return [(address as ipaddr.IPv6).toIPv4Address(), bits - 96];
+  }
+  return range;
 }
 
 /** URL.hostname keeps IPv6 literals in brackets and names lower-cased. */

@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import {
   binaryMessage,
   structuredMessage,
@@ -5,33 +6,42 @@ import {
 import { PermanentFailure } from '../errors/handler-failures.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import type { HostPolicy } from './host-policy.js';
+import { pinnedAgent } from './pinned-agent.js';
 import type { Webhook } from './webhook.js';
 import { WebhookRetryableError } from './webhook.errors.js';
-import { SIGNATURE_HEADER, signBody } from './webhook-signature.js';
+import { messageIdOf, signatureHeaders } from './webhook-signature.js';
 
 const USER_AGENT = 'nest-event-starter-webhooks/1';
-const EXCERPT = 200;
+
+export interface DeliveryOptions {
+  hosts: HostPolicy;
+  /** HMAC key of the Standard Webhooks signature; null: unsigned. */
+  signingKey: Buffer | null;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
 
 /**
- * One delivery attempt: an HTTP POST of the CloudEvent. 2xx acknowledges; 408, 429, 5xx,
+ * One delivery attempt: an HTTP POST of the CloudEvent to the address the host check passed
+ * (resolved once, here; see HostPolicy and pinnedAgent). 2xx acknowledges; 408, 429, 5xx,
  * timeouts and network errors are retried by the subscription (backoff, then dead letter);
- * any other status is a permanent failure and parks the event at once. Redirects are not
+ * any other status is a permanent failure and parks the event at once. Redirects are never
  * followed: their target never went through the host check.
+ *
+ * The reply's body is never read: only its status reaches errors, stats and dead letters, so
+ * a webhook cannot be used to read what an internal service answers.
  */
 export async function deliverWebhook(
   webhook: Webhook,
   event: StoredEvent,
-  options: { hosts: HostPolicy; timeoutMs: number; signal: AbortSignal },
+  options: DeliveryOptions,
 ): Promise<void> {
   const url = new URL(webhook.url);
   let verdict;
   try {
     verdict = await options.hosts.check(url);
   } catch (error) {
-    throw new WebhookRetryableError(
-      `cannot resolve ${url.hostname}: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw new WebhookRetryableError((error as Error).message, { cause: error });
   }
   if (!verdict.allowed) throw new PermanentFailure(verdict.reason);
 
@@ -41,64 +51,63 @@ export async function deliverWebhook(
     ...message.headers,
     'user-agent': USER_AGENT,
   };
-  if (webhook.secret !== null) {
-    headers[SIGNATURE_HEADER] = signBody(webhook.secret, message.body);
+  if (options.signingKey !== null) {
+    Object.assign(
+      headers,
+      signatureHeaders(
+        options.signingKey,
+        messageIdOf(webhook, event),
+        Math.floor(Date.now() / 1000),
+        message.body,
+      ),
+    );
   }
 
-  let response: Response;
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const agent = pinnedAgent(verdict.target);
+  let status: number;
   try {
-    response = await fetch(url, {
+    const response = await request(url, {
+      dispatcher: agent,
       method: 'POST',
       headers,
       body: message.body,
-      redirect: 'manual',
-      signal: AbortSignal.any([
-        options.signal,
-        AbortSignal.timeout(options.timeoutMs),
-      ]),
+      signal: AbortSignal.any([options.signal, timeout]),
     });
+    status = response.statusCode;
+    // Dropped unread; destroying an unfinished body reports an abort nobody needs.
+    response.body.on('error', () => undefined).destroy();
   } catch (error) {
-    const cause = (error as Error).cause as Error | undefined;
     throw new WebhookRetryableError(
-      `POST ${url.origin}${url.pathname} failed: ${cause?.message ?? (error as Error).message}`,
+      `POST failed: ${failureOf(error, timeout, options)}`,
       { cause: error },
     );
+  } finally {
+    await agent.destroy().catch(() => undefined);
   }
-  const { status } = response;
-  const detail = await excerpt(response);
+
   if (status >= 200 && status < 300) return;
-  const summary = `POST ${url.origin}${url.pathname} answered ${status}${detail ? `: ${detail}` : ''}`;
+  const summary = `receiver answered ${status}`;
   if (status === 408 || status === 429 || status >= 500) {
     throw new WebhookRetryableError(summary);
   }
   throw new PermanentFailure(
     status >= 300 && status < 400
-      ? `${summary} (redirects are not followed)`
+      ? `${summary}; redirects are not followed`
       : summary,
   );
 }
 
-/** The start of the response body, for the error message; the rest is never read. */
-async function excerpt(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  try {
-    while (length < EXCERPT * 4) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      length += value.length;
-    }
-  } catch {
-    // A body cut short still leaves the status to judge by.
-  } finally {
-    await reader.cancel().catch(() => undefined);
+/** What went wrong on the way, in words that carry nothing the receiver sent. */
+function failureOf(
+  error: unknown,
+  timeout: AbortSignal,
+  options: DeliveryOptions,
+): string {
+  if (timeout.aborted) {
+    return `no answer within ${options.timeoutMs}ms (timeout)`;
   }
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .slice(0, EXCERPT)
-    .replace(/\s+/g, ' ')
-    .trim();
+  if (options.signal.aborted) return 'aborted';
+  const { message } = error as { message?: unknown };
+  return typeof message === 'string' ? message : String(error);
 }

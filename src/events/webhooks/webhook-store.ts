@@ -10,12 +10,19 @@ interface WebhookRow {
   pattern: string;
   url: string;
   mode: string;
-  secret: string | null;
+  secret_ciphertext: string | null;
   start_from: string;
   created_at: string | Date;
 }
 
-const COLUMNS = 'name, pattern, url, mode, secret, start_from, created_at';
+const COLUMNS =
+  'name, pattern, url, mode, secret_ciphertext, start_from, created_at';
+
+/** A secret stored in plain text by an older version, waiting to be sealed. */
+export interface PlaintextSecret {
+  name: string;
+  secret: string;
+}
 
 @Injectable()
 export class WebhookStore {
@@ -44,6 +51,46 @@ export class WebhookStore {
     return rows.length > 0 ? this.fromRow(rows[0]) : null;
   }
 
+  async count(): Promise<number> {
+    const [row]: { count: number | string }[] = await this.reader.query(
+      'SELECT COUNT(*) AS count FROM webhook_subscriptions',
+    );
+    return Number(row.count);
+  }
+
+  /** How many webhooks have a secret, sealed or not yet. */
+  async countSecrets(): Promise<number> {
+    const [row]: { count: number | string }[] = await this.reader.query(
+      'SELECT COUNT(*) AS count FROM webhook_subscriptions WHERE secret_ciphertext IS NOT NULL OR plaintext_secret IS NOT NULL',
+    );
+    return Number(row.count);
+  }
+
+  async listPlaintextSecrets(): Promise<PlaintextSecret[]> {
+    const rows: { name: string; plaintext_secret: string }[] =
+      await this.reader.query(
+        'SELECT name, plaintext_secret FROM webhook_subscriptions WHERE plaintext_secret IS NOT NULL ORDER BY name',
+      );
+    return rows.map((row) => ({
+      name: row.name,
+      secret: row.plaintext_secret,
+    }));
+  }
+
+  /** Replaces a plain-text secret by its sealed form, unless another instance did it first. */
+  async sealPlaintextSecret(
+    runner: QueryRunner,
+    name: string,
+    sealed: string,
+  ): Promise<void> {
+    await runner.query(
+      this.dialect.sql(
+        'UPDATE webhook_subscriptions SET secret_ciphertext = ?, plaintext_secret = NULL WHERE name = ? AND plaintext_secret IS NOT NULL',
+      ),
+      [sealed, name],
+    );
+  }
+
   async insert(runner: QueryRunner, webhook: Webhook): Promise<void> {
     await runner.query(
       this.dialect.sql(
@@ -54,7 +101,7 @@ export class WebhookStore {
         webhook.pattern,
         webhook.url,
         webhook.mode,
-        webhook.secret,
+        webhook.sealedSecret,
         webhook.startFrom,
         webhook.createdAt,
       ],
@@ -74,7 +121,7 @@ export class WebhookStore {
       pattern: row.pattern,
       url: row.url,
       mode: row.mode as WebhookMode,
-      secret: row.secret,
+      sealedSecret: row.secret_ciphertext,
       startFrom: row.start_from === 'beginning' ? 'beginning' : 'now',
       createdAt: this.dialect.toIso(row.created_at),
     };

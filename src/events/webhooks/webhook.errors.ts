@@ -22,3 +22,27 @@ export class WebhookRetryableError extends Error {
     this.name = 'WebhookRetryableError';
   }
 }
+
+/** webhooks.max_subscriptions webhooks exist already. */
+export class WebhookLimitError extends ConflictError {
+  constructor(limit: number) {
+    super(
+      `at most ${limit} webhook subscriptions may exist (webhooks.max_subscriptions); delete one first`,
+      { limit },
+    );
+  }
+}
+
+/**
+ * In production, a signing secret is stored only encrypted, under a configured key: without
+ * one the webhook is refused (409: the server's configuration, not the request, is what
+ * must change), and no plain-text fallback is taken.
+ */
+export class SecretKeyRequiredError extends ConflictError {
+  constructor(setting: string) {
+    super(
+      `webhook signing secrets are stored encrypted and ${setting} is not configured; set it and restart to create webhooks`,
+      { setting },
+    );
+  }
+}

@@ -1,8 +1,11 @@
 import {
+  Inject,
   Injectable,
   Logger,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
@@ -17,13 +20,25 @@ import { EventPattern } from '../event-pattern.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
 import { SubscriptionStore } from '../store/subscription-store.js';
 import { HostPolicy } from './host-policy.js';
+import { sealPlaintextSecrets } from './plaintext-secrets.js';
 import {
   subscriptionNameOf,
   type Webhook,
   type WebhookMode,
 } from './webhook.js';
 import { deliverWebhook } from './webhook-delivery.js';
-import { WebhookExistsError, WebhookNotFoundError } from './webhook.errors.js';
+import {
+  systemLookup,
+  WEBHOOK_DNS_LOOKUP,
+  type DnsLookup,
+} from './webhook-dns.js';
+import {
+  WebhookExistsError,
+  WebhookLimitError,
+  WebhookNotFoundError,
+} from './webhook.errors.js';
+import { generateSecret, parseSecret, SECRET_RULE } from './webhook-secret.js';
+import { WebhookSecretVault } from './webhook-secret-vault.js';
 import { WebhookStore } from './webhook-store.js';
 
 export interface NewWebhook {
@@ -31,6 +46,7 @@ export interface NewWebhook {
   pattern: string;
   url: string;
   mode?: WebhookMode;
+  /** A `whsec_` secret; one is generated when absent. */
   secret?: string;
   startFrom?: 'now' | 'beginning';
 }
@@ -57,6 +73,11 @@ export interface WebhookView {
   } | null;
 }
 
+/** The creation's answer: the only time the signing secret is shown. */
+export interface CreatedWebhook extends WebhookView {
+  secret: string;
+}
+
 // DNS and connection set-up on top of the request's own timeout.
 const HANDLER_MARGIN_MS = 5_000;
 
@@ -67,11 +88,12 @@ const HANDLER_MARGIN_MS = 5_000;
  */
 @Injectable()
 export class WebhookService
-  implements OnApplicationBootstrap, BeforeApplicationShutdown
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
 {
   private readonly logger = new Logger(WebhookService.name);
   private readonly hosts: HostPolicy;
   private readonly timeoutMs: number;
+  private readonly maxSubscriptions: number;
   private restoring: Promise<void> = Promise.resolve();
   /** Create and delete run one at a time, so a name is never half created and half removed. */
   private mutations: Promise<unknown> = Promise.resolve();
@@ -84,11 +106,28 @@ export class WebhookService
     private readonly writer: GroupCommitWriter,
     private readonly subscriptions: SubscriptionStore,
     private readonly deadLetters: DeadLetterStore,
+    private readonly vault: WebhookSecretVault,
     config: ConfigService<AppConfig, true>,
+    @Optional() @Inject(WEBHOOK_DNS_LOOKUP) lookup?: DnsLookup,
   ) {
     const webhooks = config.get('webhooks', { infer: true });
-    this.hosts = new HostPolicy(webhooks.allowed_hosts);
+    this.hosts = new HostPolicy(webhooks.allowed_hosts, lookup ?? systemLookup);
     this.timeoutMs = webhooks.timeout;
+    this.maxSubscriptions = webhooks.max_subscriptions;
+  }
+
+  /**
+   * Before any webhook runs: fails the start in production when secrets exist and no key is
+   * configured, and seals the plain-text secrets an older version stored.
+   */
+  async onModuleInit(): Promise<void> {
+    this.vault.announce();
+    await sealPlaintextSecrets(
+      this.store,
+      this.vault,
+      this.writer,
+      this.logger,
+    );
   }
 
   /** Not awaited: Dispatcher.add waits for the dispatcher's own bootstrap to finish. */
@@ -101,22 +140,32 @@ export class WebhookService
     await this.restoring;
   }
 
-  async create(input: NewWebhook): Promise<WebhookView> {
-    const webhook: Webhook = {
-      name: input.name,
-      pattern: EventPattern.parse(input.pattern, 'pattern').source,
-      url: (await this.checkUrl(input.url)).toString(),
-      mode: input.mode ?? 'structured',
-      secret: input.secret ?? null,
-      startFrom: input.startFrom ?? 'now',
-      createdAt: new Date().toISOString(),
-    };
-    const definition = this.definition(webhook);
+  async create(input: NewWebhook): Promise<CreatedWebhook> {
+    const secret = input.secret ?? generateSecret();
+    const signingKey = parseSecret(secret);
+    if (!signingKey) throw new InvalidInputError('secret', SECRET_RULE);
+    const pattern = EventPattern.parse(input.pattern, 'pattern').source;
+    const url = (await this.checkUrl(input.url)).toString();
     return this.serialized(async () => {
       await this.restoring;
-      if (await this.store.get(webhook.name)) {
-        throw new WebhookExistsError(webhook.name);
+      if (await this.store.get(input.name)) {
+        throw new WebhookExistsError(input.name);
       }
+      // Counted inside this instance's one-at-a-time section: instances sharing a PostgreSQL
+      // database that create at the very same moment may pass the limit by one each.
+      if ((await this.store.count()) >= this.maxSubscriptions) {
+        throw new WebhookLimitError(this.maxSubscriptions);
+      }
+      const webhook: Webhook = {
+        name: input.name,
+        pattern,
+        url,
+        mode: input.mode ?? 'structured',
+        sealedSecret: this.vault.seal(input.name, signingKey),
+        startFrom: input.startFrom ?? 'now',
+        createdAt: new Date().toISOString(),
+      };
+      const definition = this.definition(webhook, signingKey);
       await this.writer.runUnit((tx) =>
         this.store.insert(tx.queryRunner, webhook),
       );
@@ -128,7 +177,7 @@ export class WebhookService
         );
         throw error;
       }
-      return this.view(webhook);
+      return { ...this.view(webhook), secret };
     });
   }
 
@@ -176,7 +225,11 @@ export class WebhookService
     for (const webhook of webhooks) {
       if (this.closing) return;
       try {
-        await this.dispatcher.add(this.definition(webhook));
+        const signingKey =
+          webhook.sealedSecret === null
+            ? null
+            : this.vault.open(webhook.name, webhook.sealedSecret);
+        await this.dispatcher.add(this.definition(webhook, signingKey));
       } catch (error) {
         this.logger.error(
           `webhook ${webhook.name} not started: ${(error as Error).message}`,
@@ -190,7 +243,10 @@ export class WebhookService
     }
   }
 
-  private definition(webhook: Webhook): SubscriptionDefinition {
+  private definition(
+    webhook: Webhook,
+    signingKey: Buffer | null,
+  ): SubscriptionDefinition {
     return this.factory.create(
       [webhook.pattern],
       {
@@ -201,6 +257,7 @@ export class WebhookService
       (event: StoredEvent, context: HandlerContext) =>
         deliverWebhook(webhook, event, {
           hosts: this.hosts,
+          signingKey,
           timeoutMs: this.timeoutMs,
           signal: context.signal,
         }),
@@ -245,7 +302,7 @@ export class WebhookService
       pattern: webhook.pattern,
       url: webhook.url,
       mode: webhook.mode,
-      signed: webhook.secret !== null,
+      signed: webhook.sealedSecret !== null,
       startFrom: webhook.startFrom,
       createdAt: webhook.createdAt,
       status: state

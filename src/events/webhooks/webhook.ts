@@ -1,12 +1,13 @@
 export type WebhookMode = 'structured' | 'binary';
 
-/** A webhook subscription as stored; `secret` never leaves the service. */
+/** A webhook subscription as stored. */
 export interface Webhook {
   name: string;
   pattern: string;
   url: string;
   mode: WebhookMode;
-  secret: string | null;
+  /** The signing key sealed by WebhookSecretVault; null: deliveries are not signed. */
+  sealedSecret: string | null;
   startFrom: 'now' | 'beginning';
   createdAt: string;
 }

@@ -22,12 +22,21 @@ export class WebhooksController {
     summary:
       'Subscribe a URL: matching events are POSTed to it as CloudEvents, durably',
   })
-  @ApiResponse({ status: 201, description: 'Created and delivering' })
+  @ApiResponse({
+    status: 201,
+    description:
+      'Created and delivering; `secret` is shown here and never again',
+  })
   @ApiResponse({
     status: 400,
-    description: 'Invalid field, or a URL host webhooks.allowed_hosts refuses',
+    description:
+      'Invalid field, a URL host webhooks.allowed_hosts refuses, or a secret that is not whsec_',
   })
-  @ApiResponse({ status: 409, description: 'The name is taken' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'The name is taken, webhooks.max_subscriptions is reached, or (in production) security.secret_key is not configured',
+  })
   async create(@Body() dto: CreateWebhookDto): Promise<unknown> {
     return snakeCaseKeys(
       await this.webhooks.create({

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Length, Matches } from 'class-validator';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
 import { IsEventPattern } from '../../http/dto/validators.js';
+import { IsWebhookSecret } from './is-webhook-secret.validator.js';
 
 /** POST /subscriptions: a webhook subscription. */
 export class CreateWebhookDto {
@@ -40,13 +41,15 @@ export class CreateWebhookDto {
   mode?: 'structured' | 'binary';
 
   @ApiPropertyOptional({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
     description:
-      'Signs each delivery: X-Webhook-Signature-256: sha256=<hex HMAC-SHA256 of the body>. Never returned.',
-    minLength: 16,
+      'Standard Webhooks signing secret: whsec_ and the base64 of 24 to 64 random bytes. ' +
+      'Generated when absent; the 201 shows it, nothing else ever does.',
   })
   @IsOmittable()
   @IsString()
-  @Length(16, 255)
+  @Length(1, 100)
+  @IsWebhookSecret()
   secret?: string;
 
   @ApiPropertyOptional({
