@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ConflictError } from '../../common/errors/domain-error.js';
+import { publicError } from '../../common/errors/public-error.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { CommitFeed } from '../bus/commit-feed.js';
 import type { Transaction } from '../bus/transaction.js';
@@ -273,7 +274,7 @@ export class Dispatcher
           subscription,
           event,
           attempts,
-          error: error.message,
+          error: publicError(error),
         }),
     };
   }
