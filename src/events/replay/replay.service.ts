@@ -124,7 +124,14 @@ export class ReplayService implements BeforeApplicationShutdown {
           job.cancelled
             ? job.finish('cancelled', 'cancelled on request')
             : job.finish('completed'),
-        (error: Error) => job.finish('failed', publicError(error)),
+        (error: Error) => {
+          // The job shows clients the class and message; the log keeps the stack.
+          this.logger.error(
+            `replay ${job.id} stopped by an error`,
+            error.stack,
+          );
+          job.finish('failed', publicError(error));
+        },
       );
     return job;
   }
