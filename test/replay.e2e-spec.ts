@@ -271,7 +271,7 @@ describe('replay', () => {
       expect.objectContaining({
         event_id: poisoned.id,
         attempts: 3,
-        error: 'still broken',
+        error: 'Error: still broken',
       }),
     ]);
     expect(replayed).toEqual([first.id, last.id]);

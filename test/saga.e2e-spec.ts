@@ -23,6 +23,8 @@ import {
 /** A saga whose steps fail, hang or fail to compensate on demand, and record what ran. */
 interface ProbeData {
   failAt?: string;
+  /** The message the failing step throws (default `<step> refused`). */
+  failWith?: string;
   hangAt?: string;
   /** Compensations of this step throw this many times before succeeding. */
   flakyCompensation?: { step: string; failures: number };
@@ -49,7 +51,8 @@ function step(name: string) {
     }) => {
       record(sagaId, `run ${name}`);
       if (data.hangAt === name) await new Promise<void>(() => undefined); // never settles, ignores the signal
-      if (data.failAt === name) throw new Error(`${name} refused`);
+      if (data.failAt === name)
+        throw new Error(data.failWith ?? `${name} refused`);
       signal.throwIfAborted();
       return { did: name };
     },
@@ -226,6 +229,25 @@ describe('saga API', () => {
       ]);
     },
   );
+
+  it("records a failure reason without the server's file paths", async () => {
+    const id = await start({
+      failAt: 'b',
+      failWith: `ENOENT: no such file or directory, open '/some/abs/path/file.txt' from ${process.cwd()}/src/x.js`,
+    });
+    const state = await settled(id);
+
+    const reason =
+      "ENOENT: no such file or directory, open '<path>' from <path>";
+    expect(state.failure).toEqual({ step: 'b', reason });
+    expect(state.history.find((h) => h.status === 'failed')?.error).toBe(
+      reason,
+    );
+    const failed = (
+      await allEvents(api, { aggregate_id: `probe_saga-${id}` })
+    ).find((event) => event.type === 'probe_saga.failed');
+    expect(failed?.data).toMatchObject({ step: 'b', reason });
+  });
 
   it('fails a step that exceeds its timeout and compensates', async () => {
     const id = await start({ hangAt: 'c' });

@@ -163,7 +163,7 @@ export class EventConfig {
 }
 
 export class HealthConfig {
-  /** Readiness fails when a subscription is more events behind than this. */
+  /** Readiness fails when a subscription that fails readiness on lag (the default; not webhooks) is more events behind than this. */
   @IsInt()
   @Min(1)
   max_lag = 10_000;

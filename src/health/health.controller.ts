@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
@@ -11,11 +11,13 @@ import {
 import type { AppConfig } from '../config/app-config.js';
 import { sqlitePath } from '../database/data-source.options.js';
 import { StorageHealthIndicator } from './storage.health.js';
+import { publicIndicator } from './public-indicator.js';
 import { SubscriptionsHealthIndicator } from './subscriptions.health.js';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger(HealthController.name);
   private readonly dataDirectory: string;
   private readonly diskThreshold: number;
 
@@ -41,18 +43,23 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     summary:
-      'Database, writability, subscription lag and disk space; 503 when any is down',
+      "Database, writability, every subscription's lag and disk space; 503 when any is down",
   })
   check() {
     return this.health.check([
-      () => this.database.pingCheck('database').withTimeout(1500),
+      () => this.databaseCheck(),
       () => this.storage.check('storage'),
       () => this.subscriptions.check('subscriptions'),
       () =>
-        this.disk.checkStorage('disk', {
-          path: this.dataDirectory,
-          thresholdPercent: this.diskThreshold,
-        }),
+        publicIndicator(
+          'disk',
+          () =>
+            this.disk.checkStorage('disk', {
+              path: this.dataDirectory,
+              thresholdPercent: this.diskThreshold,
+            }),
+          this.logger,
+        ),
     ]);
   }
 
@@ -67,13 +74,21 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     summary:
-      'Ready for traffic: the database answers and takes writes, and subscriptions keep up',
+      'Ready for traffic: the database answers and takes writes, and subscriptions that fail readiness on lag keep up',
   })
   ready() {
     return this.health.check([
-      () => this.database.pingCheck('database').withTimeout(1500),
+      () => this.databaseCheck(),
       () => this.storage.check('storage'),
       () => this.subscriptions.check('subscriptions'),
     ]);
+  }
+
+  private databaseCheck() {
+    return publicIndicator(
+      'database',
+      () => this.database.pingCheck('database').withTimeout(1500),
+      this.logger,
+    );
   }
 }

@@ -4,7 +4,12 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import type { AppConfig } from '../config/app-config.js';
 import { Dispatcher } from '../events/dispatch/dispatcher.js';
 
-/** Down when a durable subscription has fallen more than health.max_lag events behind. */
+/**
+ * Reports every durable subscription's lag and which are more than health.max_lag events behind
+ * (`behind`). Down only when one of those fails readiness on lag (`blocking_readiness`): the
+ * application's own handlers do by default; a webhook waiting for its receiver does not, since
+ * taking this instance out of the load balancer would not make the receiver come back.
+ */
 @Injectable()
 export class SubscriptionsHealthIndicator {
   private readonly maxLag: number;
@@ -19,22 +24,23 @@ export class SubscriptionsHealthIndicator {
 
   check(key: string) {
     const head = this.dispatcher.head;
-    const lag = Object.fromEntries(
-      this.dispatcher.all.map((runner) => [
-        runner.definition.name,
-        Math.max(0, head - runner.snapshot.position),
-      ]),
-    );
-    const behind = Object.entries(lag).filter(
-      ([, value]) => value > this.maxLag,
-    );
+    const lag: Record<string, number> = {};
+    const behind: string[] = [];
+    const blocking: string[] = [];
+    for (const { definition, snapshot } of this.dispatcher.all) {
+      const value = Math.max(0, head - snapshot.position);
+      lag[definition.name] = value;
+      if (value <= this.maxLag) continue;
+      behind.push(definition.name);
+      if (definition.failReadinessOnLag) blocking.push(definition.name);
+    }
+    const details = {
+      lag,
+      max_lag: this.maxLag,
+      behind,
+      blocking_readiness: blocking,
+    };
     const session = this.health.check(key);
-    return behind.length === 0
-      ? session.up({ lag, max_lag: this.maxLag })
-      : session.down({
-          lag,
-          max_lag: this.maxLag,
-          behind: behind.map(([name]) => name),
-        });
+    return blocking.length === 0 ? session.up(details) : session.down(details);
   }
 }

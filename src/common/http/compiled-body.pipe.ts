@@ -7,7 +7,8 @@ import {
   ValidationTypes,
 } from 'class-validator';
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
-import { RFC3339_PATTERN } from '../time/rfc3339.js';
+import { isRfc3339, RFC3339_PATTERN } from '../time/rfc3339.js';
+import { IS_INTEGER_BETWEEN } from '../validation/integer.decorators.js';
 import {
   bodyNotAnObject,
   isJsonObject,
@@ -16,9 +17,24 @@ import {
 
 type SchemaObject = Record<string, unknown>;
 
-// Schemas for this project's own ValidateBy rules, keyed by rule name.
-const CUSTOM_RULE_SCHEMAS: Record<string, SchemaObject> = {
-  isRfc3339: { type: 'string', pattern: RFC3339_PATTERN },
+const RFC3339_FORMAT = 'rfc3339-instant';
+
+// Schemas for this project's own ValidateBy rules, keyed by rule name, built from the rule's
+// constraints. Ajv formats hold the checks a regex cannot (the day exists, the year range).
+const CUSTOM_RULE_SCHEMAS: Record<
+  string,
+  (constraints: unknown[]) => SchemaObject
+> = {
+  isRfc3339: () => ({
+    type: 'string',
+    pattern: RFC3339_PATTERN,
+    format: RFC3339_FORMAT,
+  }),
+  [IS_INTEGER_BETWEEN]: ([minimum, maximum]) => ({
+    type: 'integer',
+    minimum,
+    maximum,
+  }),
 };
 
 // A rule without a known schema must never let a value through unchecked: the schema then
@@ -26,19 +42,29 @@ const CUSTOM_RULE_SCHEMAS: Record<string, SchemaObject> = {
 const REFUSE_UNKNOWN_RULE: SchemaObject = { not: {} };
 
 const converters = {
-  [ValidationTypes.CUSTOM_VALIDATION]: (meta: { constraintCls: Function }) => {
+  [ValidationTypes.CUSTOM_VALIDATION]: (meta: {
+    constraintCls: Function;
+    constraints?: unknown[];
+  }) => {
     const [constraint] = getMetadataStorage().getTargetValidatorConstraints(
       meta.constraintCls,
     );
-    return (
-      (constraint && CUSTOM_RULE_SCHEMAS[constraint.name]) ??
-      REFUSE_UNKNOWN_RULE
-    );
+    const schema = constraint && CUSTOM_RULE_SCHEMAS[constraint.name];
+    return schema ? schema(meta.constraints ?? []) : REFUSE_UNKNOWN_RULE;
   },
 };
 
-// Ajv counts string length in code points, as class-validator (validator.js isLength) does.
-const ajv = new Ajv({ allErrors: false, strict: false });
+/**
+ * The Ajv instance that checks compiled schemas. Ajv counts string length in code points, as
+ * class-validator (validator.js isLength) does.
+ */
+export function createSchemaAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: false, strict: false });
+  ajv.addFormat(RFC3339_FORMAT, { type: 'string', validate: isRfc3339 });
+  return ajv;
+}
+
+const ajv = createSchemaAjv();
 
 /**
  * Validates a JSON body against a JSON Schema compiled from the DTO's class-validator

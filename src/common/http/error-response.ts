@@ -7,6 +7,7 @@ import {
   TooLargeError,
   UnavailableError,
 } from '../errors/domain-error.js';
+import { publicErrorText } from '../errors/public-error.js';
 
 /** The one error shape every endpoint answers with. */
 export interface ErrorBody {
@@ -101,7 +102,12 @@ function fromTransportError(exception: unknown): ErrorResponse | undefined {
   ) {
     const details =
       typeof candidate.code === 'string' ? { code: candidate.code } : {};
-    return build(candidate.statusCode, candidate.message, details);
+    // Not our text: a parser or plugin may name a file of this server.
+    return build(
+      candidate.statusCode,
+      publicErrorText(candidate.message),
+      details,
+    );
   }
   return undefined;
 }

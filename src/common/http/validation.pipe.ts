@@ -46,17 +46,22 @@ export function bodyNotAnObject(): BadRequestException {
   const message = 'the request body must be a JSON object';
   return new BadRequestException({
     message,
+    field: 'body',
     errors: [{ field: 'body', message }],
   });
 }
 
-/** The 400 for class-validator errors: one message naming every field, and the list. */
+/**
+ * The 400 for class-validator errors: one message naming every field, `field` naming the
+ * first (as every other 400 does), and the list.
+ */
 export function validationError(
   errors: ValidationError[],
 ): BadRequestException {
   const fields = errors.flatMap((error) => flatten(error, ''));
   return new BadRequestException({
     message: fields.map((field) => field.message).join('; '),
+    field: fields[0]?.field ?? 'body',
     errors: fields,
   });
 }

@@ -1,4 +1,4 @@
-import { publicMessage } from '../../common/errors/public-message.js';
+import { publicError } from '../../common/errors/public-error.js';
 
 export interface StorageFault {
   /** What the database said, without server paths. */
@@ -29,7 +29,7 @@ export class StorageHealth {
   markFaulted(error: unknown): void {
     if (this.fault) return;
     this.fault = {
-      cause: publicMessage(error),
+      cause: publicError(error),
       code: codeOf(error),
       since: new Date().toISOString(),
     };

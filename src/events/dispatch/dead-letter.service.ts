@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError } from '../../common/errors/domain-error.js';
+import { publicError } from '../../common/errors/public-error.js';
 import { GroupCommitWriter } from '../bus/group-commit-writer.js';
 import { DeadLetterNotFoundError } from '../errors/not-found.errors.js';
 import {
@@ -66,14 +67,14 @@ export class DeadLetterService {
       this.deadLetters.park(tx.queryRunner, {
         ...deadLetter,
         attempts: 1,
-        lastError: error.stack ?? error.message,
+        lastError: publicError(error),
         lastFailedAt: failedAt,
       }),
     );
     return {
       outcome: 'failed',
       deadLetter: await this.get(id),
-      error: error.message,
+      error: publicError(error),
     };
   }
 

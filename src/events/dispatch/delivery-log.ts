@@ -4,6 +4,8 @@ import type { StoredEvent } from '../store/stored-event.js';
 /**
  * One readable line per delivery (subscription, event type and id, duration, outcome), with the
  * same facts as structured fields for log processors. Successes log at info, failures at warn.
+ * A failure's `err` field carries its stack: the log is the one place that keeps it, since
+ * clients only see the class and message (common/errors/public-error.ts).
  */
 export class DeliveryLog {
   private readonly logger = new Logger('Delivery');
@@ -53,6 +55,7 @@ export class DeliveryLog {
         durationMs,
         outcome: 'failed',
         error: error.message,
+        err: error,
       },
       `${subscription} handled ${event.type} ${event.id} in ${duration}: failed (attempt ${attempt}/${attempts}): ${error.message}`,
     );
@@ -81,7 +84,7 @@ export class DeliveryLog {
       correlationId: last.correlationId,
       durationMs,
       outcome: error ? 'failed' : 'ok',
-      ...(error && { error: error.message }),
+      ...(error && { error: error.message, err: error }),
     };
     const message = `${subscription} handled ${span} in ${formatDuration(durationMs)}: ${outcome}`;
     if (error) this.logger.warn(fields, message);
@@ -104,6 +107,7 @@ export class DeliveryLog {
         attempts,
         outcome: 'dead_lettered',
         error: error.message,
+        err: error,
       },
       `${subscription} gave up on ${event.type} ${event.id} after ${attempts} attempt(s); parked as a dead letter: ${error.message}`,
     );

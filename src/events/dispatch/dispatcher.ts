@@ -7,6 +7,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { ConflictError } from '../../common/errors/domain-error.js';
 import { isStorageFault } from '../../database/storage-fault.js';
+import { publicError } from '../../common/errors/public-error.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { CommitFeed } from '../bus/commit-feed.js';
 import type { Transaction } from '../bus/transaction.js';
@@ -318,7 +319,7 @@ export class Dispatcher
           subscription,
           event,
           attempts,
-          error: error.message,
+          error: publicError(error),
         }),
     };
   }

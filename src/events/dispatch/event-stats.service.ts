@@ -15,6 +15,10 @@ export interface SubscriptionStats {
   replayable: boolean;
   position: number;
   lag: number;
+  /** More than health.max_lag events behind. */
+  behind: boolean;
+  /** Whether being behind makes /health/ready fail. */
+  failReadinessOnLag: boolean;
   processed: number;
   failed: number;
   deadLettered: number;
@@ -44,6 +48,7 @@ export interface EventStats {
 @Injectable()
 export class EventStatsService {
   private readonly retentionDays: number;
+  private readonly maxLag: number;
 
   constructor(
     private readonly store: EventStore,
@@ -56,6 +61,7 @@ export class EventStatsService {
     this.retentionDays = config.get('event.store.retention_days', {
       infer: true,
     });
+    this.maxLag = config.get('health.max_lag', { infer: true });
   }
 
   async stats(): Promise<EventStats> {
@@ -72,13 +78,16 @@ export class EventStatsService {
         for (const pattern of definition.patterns) {
           subscribers[pattern.source] = (subscribers[pattern.source] ?? 0) + 1;
         }
+        const lag = Math.max(0, head - snapshot.position);
         return {
           name: definition.name,
           patterns: definition.patterns.map((pattern) => pattern.source),
           transactional: definition.transactional,
           replayable: definition.replayable,
           position: snapshot.position,
-          lag: Math.max(0, head - snapshot.position),
+          lag,
+          behind: lag > this.maxLag,
+          failReadinessOnLag: definition.failReadinessOnLag,
           processed: snapshot.processed,
           failed: snapshot.failed,
           deadLettered: snapshot.deadLettered,

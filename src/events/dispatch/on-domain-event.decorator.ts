@@ -19,6 +19,13 @@ export interface OnDomainEventOptions {
   replayable?: boolean;
   /** Where a new subscription starts: the whole log ('beginning', default) or events from now on. */
   startFrom?: 'beginning' | 'now';
+  /**
+   * true (default): /health/ready fails while this subscription is more than health.max_lag
+   * events behind, taking the instance out of the load balancer. false when the lag depends on
+   * something else than this instance (a remote receiver): it is still reported in /health and
+   * /events/stats.
+   */
+  failReadinessOnLag?: boolean;
   /** Overrides of event.handlers.*, for this subscription only. */
   retryCount?: number;
   timeout?: number | string;

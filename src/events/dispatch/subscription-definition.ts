@@ -24,6 +24,8 @@ export interface SubscriptionDefinition {
   transactional: boolean;
   replayable: boolean;
   startFrom: 'beginning' | 'now';
+  /** Whether lagging more than health.max_lag makes /health/ready fail. */
+  failReadinessOnLag: boolean;
   retry: RetryPolicy;
   timeoutMs: number;
   /** Set by an @OnReset method: clears the read model so a replay can rebuild it. */

@@ -52,6 +52,7 @@ export class SubscriptionFactory {
       transactional: options.transactional ?? false,
       replayable: options.replayable ?? true,
       startFrom: options.startFrom ?? 'beginning',
+      failReadinessOnLag: options.failReadinessOnLag ?? true,
       timeoutMs: duration(
         options.timeout,
         defaults.timeout,

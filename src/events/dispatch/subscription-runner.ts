@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { publicError } from '../../common/errors/public-error.js';
 import type { GroupCommitWriter } from '../bus/group-commit-writer.js';
 import type { Transaction } from '../bus/transaction.js';
 import { isStorageFault } from '../../database/storage-fault.js';
@@ -495,8 +496,8 @@ export class SubscriptionRunner {
         eventId: event.id,
         eventType: event.type,
         attempts: attemptsMade,
-        firstError: describeError(firstError),
-        lastError: describeError(lastError),
+        firstError: publicError(firstError),
+        lastError: publicError(lastError),
         firstFailedAt,
         lastFailedAt: new Date().toISOString(),
       });
@@ -509,7 +510,7 @@ export class SubscriptionRunner {
 
   private recordFailure(error: Error): void {
     this.state.failed++;
-    this.state.lastError = error.message;
+    this.state.lastError = publicError(error);
     this.state.lastErrorAt = new Date().toISOString();
     this.changes++;
   }
@@ -585,8 +586,4 @@ export class SubscriptionRunner {
     ]);
     clearTimeout(timer);
   }
-}
-
-function describeError(error: Error): string {
-  return error.stack ?? `${error.name}: ${error.message}`;
 }

@@ -1,4 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { publicError } from '../../common/errors/public-error.js';
 import type { GroupCommitWriter } from '../bus/group-commit-writer.js';
 import type { Transaction } from '../bus/transaction.js';
 import { DeliveryLog } from '../dispatch/delivery-log.js';
@@ -144,7 +145,7 @@ export class RangeReplay {
       eventId: event.id,
       type: event.type,
       attempts: attempt,
-      error: error.message,
+      error: publicError(error),
     });
   }
 

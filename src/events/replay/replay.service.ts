@@ -5,6 +5,7 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
+import { publicError } from '../../common/errors/public-error.js';
 import { eventContext } from '../bus/event-context.js';
 import { GroupCommitWriter } from '../bus/group-commit-writer.js';
 import { LiveEvents } from '../bus/live-events.js';
@@ -124,7 +125,14 @@ export class ReplayService implements BeforeApplicationShutdown {
           job.cancelled
             ? job.finish('cancelled', 'cancelled on request')
             : job.finish('completed'),
-        (error: Error) => job.finish('failed', error.message),
+        (error: Error) => {
+          // The job shows clients the class and message; the log keeps the stack.
+          this.logger.error(
+            `replay ${job.id} stopped by an error`,
+            error.stack,
+          );
+          job.finish('failed', publicError(error));
+        },
       );
     return job;
   }

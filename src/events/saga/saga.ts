@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { publicMessage } from '../../common/errors/public-error.js';
 import { parseDurationMs } from '../../config/duration.js';
 import { eventContext } from '../bus/event-context.js';
 import type { Publishable } from '../bus/event-preparer.js';
@@ -261,10 +262,11 @@ export class Saga<TData> {
     error: unknown,
   ): Promise<Outcome> {
     const { record } = turn;
-    const reason = error instanceof Error ? error.message : String(error);
+    // The reason is shown to clients (the order's status, order.cancelled); the log keeps it whole.
+    const reason = publicMessage(error);
     const failure: SagaFailure = { step: step.name, reason };
     this.logger.warn(
-      `${record.id}: step ${step.name} failed, compensating: ${reason}`,
+      `${record.id}: step ${step.name} failed, compensating: ${error instanceof Error ? error.message : String(error)}`,
     );
     const next = this.advance(record, {
       status: 'compensating',

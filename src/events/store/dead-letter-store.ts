@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import { publicErrorText } from '../../common/errors/public-error.js';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
 import { SqlDialect } from './sql-dialect.js';
 
@@ -190,8 +191,9 @@ export class DeadLetterStore {
       eventId: row.event_id,
       eventType: row.event_type,
       attempts: toNumber(row.attempts),
-      firstError: row.first_error,
-      lastError: row.last_error,
+      // Entries parked by older versions stored whole stacks.
+      firstError: publicErrorText(row.first_error),
+      lastError: publicErrorText(row.last_error),
       firstFailedAt: toIso(row.first_failed_at),
       lastFailedAt: toIso(row.last_failed_at),
       parkedAt: toIso(row.parked_at),

@@ -1,5 +1,9 @@
 import { v7 as uuidv7 } from 'uuid';
-import { isRfc3339, toUtcIso } from '../../common/time/rfc3339.js';
+import {
+  isRfc3339,
+  isStorableDate,
+  toUtcIso,
+} from '../../common/time/rfc3339.js';
 import { EventValidationError } from '../errors/event-validation.error.js';
 import { isValidEventType } from '../event-pattern.js';
 import { serializeMetadata } from './event-payload.js';
@@ -151,12 +155,12 @@ function prepareTime(
   field: string,
 ): string {
   if (value === undefined) return now;
-  if (value instanceof Date && !Number.isNaN(value.getTime()))
+  if (value instanceof Date && isStorableDate(value))
     return value.toISOString();
   if (isRfc3339(value)) return toUtcIso(value);
   throw new EventValidationError(
     field,
-    `${field} must be an RFC 3339 timestamp such as 2024-05-01T12:00:00Z`,
+    `${field} must be an RFC 3339 timestamp such as 2024-05-01T12:00:00Z, in the years 0001 to 9999 (UTC)`,
   );
 }
 

@@ -253,6 +253,8 @@ export class WebhookService
         name: subscriptionNameOf(webhook.name),
         startFrom: webhook.startFrom,
         timeout: this.timeoutMs + HANDLER_MARGIN_MS,
+        // A receiver that is down or slow is no reason to take this instance out of service.
+        failReadinessOnLag: false,
       },
       (event: StoredEvent, context: HandlerContext) =>
         deliverWebhook(webhook, event, {

@@ -1,8 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsString, Length } from 'class-validator';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
+import { IsFullDate } from '../../../common/validation/time.decorators.js';
 
 export class AnalyticsQuery {
   @ApiPropertyOptional({ example: 'user.registered' })
@@ -16,7 +15,7 @@ export class AnalyticsQuery {
     example: '2024-05-01',
   })
   @IsOmittable()
-  @Matches(DAY, { message: 'since must be a day as YYYY-MM-DD' })
+  @IsFullDate()
   since?: string;
 
   @ApiPropertyOptional({
@@ -24,6 +23,6 @@ export class AnalyticsQuery {
     example: '2024-05-31',
   })
   @IsOmittable()
-  @Matches(DAY, { message: 'until must be a day as YYYY-MM-DD' })
+  @IsFullDate()
   until?: string;
 }

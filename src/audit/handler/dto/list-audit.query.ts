@@ -1,8 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsString, Length } from 'class-validator';
+import { MAX_PAGE_SIZE } from '../../../common/http/offset-page.query.js';
+import {
+  MAX_POSITION,
+  QueryInteger,
+} from '../../../common/validation/integer.decorators.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
-import { IsRfc3339 } from '../../../events/http/dto/validators.js';
+import { IsRfc3339 } from '../../../common/validation/time.decorators.js';
 
 export class ListAuditQuery {
   @ApiPropertyOptional({ example: 'user.registered' })
@@ -45,17 +49,12 @@ export class ListAuditQuery {
     description: 'Cursor: the `next` of the previous page',
   })
   @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInteger(0, MAX_POSITION)
   after?: number;
 
-  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: MAX_PAGE_SIZE })
   @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @QueryInteger(1, MAX_PAGE_SIZE)
   limit: number = 100;
 
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' })

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsString, Length, Max, Min } from 'class-validator';
+import { IsString, IsUUID, Length } from 'class-validator';
+import { MAX_PAGE_SIZE } from '../../../common/http/offset-page.query.js';
+import { QueryInteger } from '../../../common/validation/integer.decorators.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
 
 export class ListDeadLettersQuery {
@@ -17,18 +18,15 @@ export class ListDeadLettersQuery {
   type?: string;
 
   @ApiPropertyOptional({
-    description: 'Cursor: the `next` of the previous page',
+    description: 'Cursor: the `next` of the previous page (a dead letter id)',
+    format: 'uuid',
   })
   @IsOmittable()
-  @IsString()
-  @Length(1, 64)
+  @IsUUID()
   after?: string;
 
-  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: MAX_PAGE_SIZE })
   @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @QueryInteger(1, MAX_PAGE_SIZE)
   limit: number = 100;
 }

@@ -1,6 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsString, Length } from 'class-validator';
+import { MAX_PAGE_SIZE } from '../../../common/http/offset-page.query.js';
+import {
+  MAX_POSITION,
+  QueryInteger,
+} from '../../../common/validation/integer.decorators.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
 import { IsEventPattern, IsRfc3339 } from './validators.js';
 
@@ -43,17 +47,12 @@ export class ListEventsQuery {
       'Cursor: the `next` of the previous page (a position; with a type pattern, possibly the last position a page read)',
   })
   @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInteger(0, MAX_POSITION)
   after?: number;
 
-  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: MAX_PAGE_SIZE })
   @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @QueryInteger(1, MAX_PAGE_SIZE)
   limit: number = 100;
 
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' })

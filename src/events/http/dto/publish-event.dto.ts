@@ -1,12 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
 import {
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Min,
-} from 'class-validator';
+  IsIntegerBetween,
+  MAX_VERSION,
+} from '../../../common/validation/integer.decorators.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
 import { EVENT_TYPE_REGEX } from '../../event-pattern.js';
 import { IsRfc3339 } from './validators.js';
@@ -79,7 +76,6 @@ export class PublishEventDto {
       "The stream's version before this event (0: must not exist yet); needs aggregate_id",
   })
   @IsOmittable()
-  @IsInt()
-  @Min(0)
+  @IsIntegerBetween(0, MAX_VERSION)
   expected_version?: number;
 }

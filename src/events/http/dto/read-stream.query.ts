@@ -1,21 +1,19 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { MAX_PAGE_SIZE } from '../../../common/http/offset-page.query.js';
+import {
+  MAX_VERSION,
+  QueryInteger,
+} from '../../../common/validation/integer.decorators.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
 
 export class ReadStreamQuery {
-  @ApiPropertyOptional({ default: 1 })
+  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_VERSION })
   @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @QueryInteger(1, MAX_VERSION)
   from_version: number = 1;
 
-  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: MAX_PAGE_SIZE })
   @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @QueryInteger(1, MAX_PAGE_SIZE)
   limit: number = 100;
 }

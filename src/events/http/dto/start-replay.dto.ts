@@ -4,11 +4,13 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
-  IsInt,
   IsString,
   Length,
-  Min,
 } from 'class-validator';
+import {
+  IsIntegerBetween,
+  MAX_POSITION,
+} from '../../../common/validation/integer.decorators.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
 import { IsEventPattern, IsRfc3339 } from './validators.js';
 
@@ -23,8 +25,7 @@ export class StartReplayDto {
     description: 'First position to replay (inclusive); or give since',
   })
   @IsOmittable()
-  @IsInt()
-  @Min(1)
+  @IsIntegerBetween(1, MAX_POSITION)
   from_position?: number;
 
   @ApiPropertyOptional({
@@ -32,8 +33,7 @@ export class StartReplayDto {
       'Last position to replay (inclusive); default: the newest event when the replay starts',
   })
   @IsOmittable()
-  @IsInt()
-  @Min(1)
+  @IsIntegerBetween(1, MAX_POSITION)
   to_position?: number;
 
   @ApiPropertyOptional({

@@ -1,19 +1,7 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { isRfc3339 } from '../../../common/time/rfc3339.js';
 import { EventPattern } from '../../event-pattern.js';
 
-export const IsRfc3339 = (options?: ValidationOptions) =>
-  ValidateBy(
-    {
-      name: 'isRfc3339',
-      validator: {
-        validate: (value) => isRfc3339(value),
-        defaultMessage: (args) =>
-          `${args?.property} must be an RFC 3339 timestamp such as 2024-05-01T12:00:00Z`,
-      },
-    },
-    options,
-  );
+export { IsRfc3339 } from '../../../common/validation/time.decorators.js';
 
 /** An event type or pattern within EventPattern's rules and size limits. */
 export const IsEventPattern = (options?: ValidationOptions) =>

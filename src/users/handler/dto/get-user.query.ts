@@ -1,6 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import {
+  MAX_VERSION,
+  QueryInteger,
+} from '../../../common/validation/integer.decorators.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
 
 export class GetUserQuery {
@@ -8,11 +10,9 @@ export class GetUserQuery {
     description:
       'Rebuild the user from its first n events: the state as it was at version n',
     minimum: 1,
+    maximum: MAX_VERSION,
   })
   @IsOmittable()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(2_147_483_647)
+  @QueryInteger(1, MAX_VERSION)
   at_version?: number;
 }
