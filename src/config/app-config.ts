@@ -142,6 +142,16 @@ export class HandlersConfig {
   shutdown_grace = 10_000;
 }
 
+export class QueryConfig {
+  /**
+   * Bytes one page of events may hold in an answer (GET /events, GET /streams/:id); a page
+   * that would exceed it ends early with its `next` cursor. One event is always sent.
+   */
+  @IsInt()
+  @Min(1024)
+  max_page_bytes = 4 * 1024 * 1024;
+}
+
 export class EventConfig {
   /** CloudEvents `source` of events this service publishes. */
   @IsString()
@@ -160,6 +170,10 @@ export class EventConfig {
   @ValidateNested()
   @Type(() => HandlersConfig)
   handlers = new HandlersConfig();
+
+  @ValidateNested()
+  @Type(() => QueryConfig)
+  query = new QueryConfig();
 }
 
 export class HealthConfig {

@@ -193,6 +193,28 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('keys that depend on each other', () => {
+    it('defaults event.bus.max_batch to 1000, or to buffer_size when that is smaller', () => {
+      expect(loadConfig({ env: {} }).event.bus.max_batch).toBe(1000);
+      const small = loadConfig({
+        env: {},
+        overrides: { event: { bus: { buffer_size: 50 } } },
+      });
+      expect(small.event.bus.max_batch).toBe(50);
+    });
+
+    it('refuses an event.bus.max_batch above buffer_size, naming both keys', () => {
+      expect(() =>
+        loadConfig({
+          env: {},
+          overrides: { event: { bus: { buffer_size: 50, max_batch: 51 } } },
+        }),
+      ).toThrow(
+        /event\.bus\.max_batch: must not exceed event\.bus\.buffer_size \(50\)/,
+      );
+    });
+  });
+
   describe('environment', () => {
     it('overrides keys joined with __ and converts them to the key type', () => {
       const config = load({

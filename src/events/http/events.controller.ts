@@ -9,6 +9,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import {
   ApiBody,
@@ -21,6 +22,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
 import { CompiledBodyPipe } from '../../common/http/compiled-body.pipe.js';
+import type { AppConfig } from '../../config/app-config.js';
 import { EventBus } from '../bus/event-bus.js';
 import { CloudEventIngress } from '../cloudevents/cloud-event-ingress.js';
 import { readCloudEvents } from '../cloudevents/cloud-event-reader.js';
@@ -52,11 +54,18 @@ const publishEventBody = new CompiledBodyPipe(PublishEventDto);
 @ApiTags('events')
 @Controller('events')
 export class EventsController {
+  private readonly maxPageBytes: number;
+
   constructor(
     private readonly bus: EventBus,
     private readonly store: EventStore,
     private readonly cloudEvents: CloudEventIngress,
-  ) {}
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.maxPageBytes = config.get('event.query.max_page_bytes', {
+      infer: true,
+    });
+  }
 
   @Post()
   @RouteConfig(CLOUDEVENTS_ROUTE)
@@ -165,6 +174,7 @@ export class EventsController {
       after: query.after,
       limit: query.limit,
       order: query.order,
+      maxBytes: this.maxPageBytes,
     });
     const events = page.events.map(toCloudEvent);
     if (acceptsCloudEventBatch(request.headers.accept)) {

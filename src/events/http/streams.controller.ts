@@ -1,4 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../../config/app-config.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { StreamNotFoundError } from '../errors/not-found.errors.js';
 import { EventStore } from '../store/event-store.js';
@@ -8,7 +10,16 @@ import { ReadStreamQuery } from './dto/read-stream.query.js';
 @ApiTags('events')
 @Controller('streams')
 export class StreamsController {
-  constructor(private readonly store: EventStore) {}
+  private readonly maxPageBytes: number;
+
+  constructor(
+    private readonly store: EventStore,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.maxPageBytes = config.get('event.query.max_page_bytes', {
+      infer: true,
+    });
+  }
 
   @Get(':streamId')
   @ApiOperation({ summary: "An aggregate's events in version order" })
@@ -23,9 +34,10 @@ export class StreamsController {
   }> {
     const version = await this.store.streamVersion(streamId);
     if (version === 0) throw new StreamNotFoundError(streamId);
-    const events = await this.store.readStream(streamId, {
+    const events = await this.store.readStreamPage(streamId, {
       fromVersion: query.from_version,
       limit: query.limit,
+      maxBytes: this.maxPageBytes,
     });
     const last = events[events.length - 1]?.streamVersion ?? null;
     return {

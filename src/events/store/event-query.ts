@@ -12,13 +12,16 @@ export interface EventQuery {
   after?: number;
   limit: number;
   order: 'asc' | 'desc';
+  /** A page ends early, with its `next` cursor, before it would exceed this many bytes. */
+  maxBytes: number;
 }
 
 export interface EventPage {
   events: StoredEvent[];
   /**
-   * Pass as `after` to read the next page; null when this page is the last. A pattern page
-   * that stopped at its scan budget also sets it (possibly with no events).
+   * Pass as `after` to read the next page; null when this page is the last. A page cut short by
+   * its byte bound sets it, as does a pattern page that stopped at its scan budget (possibly
+   * with no events).
    */
   next: number | null;
 }

@@ -25,6 +25,7 @@ import {
   type EventRow,
 } from './event-row.js';
 import type { ExpectedVersion } from './new-event.js';
+import { ROW_BYTES_SQL, sizedRow, takeWithinBytes } from './page-bytes.js';
 import { scanForPattern } from './pattern-scan.js';
 import type { PreparedEvent } from './prepare-event.js';
 import {
@@ -181,6 +182,26 @@ export class EventStore {
     return rows.map((row) => eventFromRow(row, this.dialect));
   }
 
+  /** A page of a stream for a client: `limit` events at most, cut to `maxBytes`. */
+  async readStreamPage(
+    streamId: string,
+    {
+      fromVersion,
+      limit,
+      maxBytes,
+    }: { fromVersion: number; limit: number; maxBytes: number },
+  ): Promise<StoredEvent[]> {
+    const sized = (
+      await this.read<{ position: number | string; bytes: number | string }>(
+        `SELECT position, ${ROW_BYTES_SQL} AS bytes FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`,
+        [streamId, fromVersion, limit],
+      )
+    ).map((row) => sizedRow(row, this.dialect.toNumber));
+    const { positions } = takeWithinBytes(sized, limit, maxBytes);
+    // A stream's versions grow with its positions.
+    return this.loadPositions(positions, 'asc');
+  }
+
   /** The stream's current version: the version of its newest event, 0 when it has none. */
   async streamVersion(streamId: string): Promise<number> {
     const [row] = await this.read<{ version: number | string | null }>(
@@ -197,19 +218,28 @@ export class EventStore {
   async query(query: EventQuery): Promise<EventPage> {
     if (query.type && !typeFilteredInSql(query))
       return this.queryByPattern(query, query.type);
+    // Sizes first: the page is cut by bytes before any payload is read.
     const { sql, parameters } = buildEventQuery(query, {
-      columns: EVENT_SELECT_COLUMNS,
+      columns: `position, ${ROW_BYTES_SQL} AS bytes`,
       after: query.after,
       limit: query.limit + 1, // one extra row tells whether another page exists
     });
-    const rows = await this.read<EventRow>(sql, parameters);
-    const hasMore = rows.length > query.limit;
-    const events = rows
-      .slice(0, query.limit)
-      .map((row) => eventFromRow(row, this.dialect));
+    const sized = (
+      await this.read<{ position: number | string; bytes: number | string }>(
+        sql,
+        parameters,
+      )
+    ).map((row) => sizedRow(row, this.dialect.toNumber));
+    const { positions, cut } = takeWithinBytes(
+      sized,
+      query.limit,
+      query.maxBytes,
+    );
+    const events = await this.loadPositions(positions, query.order);
+    const hasMore = cut || sized.length > query.limit;
     return {
       events,
-      next: hasMore ? events[events.length - 1].position : null,
+      next: hasMore ? positions[positions.length - 1] : null,
     };
   }
 
@@ -220,30 +250,38 @@ export class EventStore {
   ): Promise<EventPage> {
     const scan = await scanForPattern(pattern, query, async (after, limit) => {
       const { sql, parameters } = buildEventQuery(query, {
-        columns: 'position, type',
+        columns: `position, type, ${ROW_BYTES_SQL} AS bytes`,
         after,
         limit,
       });
       const rows = await this.read<{
         position: number | string;
         type: string;
+        bytes: number | string;
       }>(sql, parameters);
       return rows.map((row) => ({
-        position: this.dialect.toNumber(row.position),
+        ...sizedRow(row, this.dialect.toNumber),
         type: row.type,
       }));
     });
-    if (scan.positions.length === 0) return { events: [], next: scan.next };
-    const keys = padToPowerOfTwo(scan.positions);
-    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    return {
+      events: await this.loadPositions(scan.positions, query.order),
+      next: scan.next,
+    };
+  }
+
+  private async loadPositions(
+    positions: number[],
+    order: 'asc' | 'desc',
+  ): Promise<StoredEvent[]> {
+    if (positions.length === 0) return [];
+    const keys = padToPowerOfTwo(positions);
+    const direction = order === 'asc' ? 'ASC' : 'DESC';
     const rows = await this.read<EventRow>(
       `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE position IN (${placeholders(keys.length)}) ORDER BY position ${direction}`,
       keys,
     );
-    return {
-      events: rows.map((row) => eventFromRow(row, this.dialect)),
-      next: scan.next,
-    };
+    return rows.map((row) => eventFromRow(row, this.dialect));
   }
 
   /**

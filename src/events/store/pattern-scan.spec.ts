@@ -25,6 +25,7 @@ function log(count: number, matching: Record<number, string>) {
   return Array.from({ length: count }, (_, index) => ({
     position: index + 1,
     type: matching[index + 1] ?? 'noise.tick',
+    bytes: 100,
   }));
 }
 
@@ -89,5 +90,22 @@ describe('scanForPattern', () => {
     expect(found).toEqual(
       rows.filter((row) => FAILED.matches(row.type)).map((row) => row.position),
     );
+  });
+  it('ends a page before its matches exceed maxBytes, keeping at least one', async () => {
+    const rows = log(50, { 10: 'a.failed', 20: 'b.failed', 30: 'c.failed' });
+    for (const row of rows) row.bytes = 1_000;
+    const source = candidates(rows);
+    const scan = await scanForPattern(
+      FAILED,
+      { limit: 100, maxBytes: 3_000 },
+      source.reader,
+    );
+    expect(scan).toEqual({ positions: [10, 20], next: 20 });
+    const single = await scanForPattern(
+      FAILED,
+      { limit: 100, maxBytes: 10 },
+      source.reader,
+    );
+    expect(single).toEqual({ positions: [10], next: 10 });
   });
 });

@@ -1,4 +1,5 @@
 import type { EventPattern } from '../event-pattern.js';
+import { ENVELOPE_BYTES } from './page-bytes.js';
 
 /** Rows one page of a pattern query reads at most, whatever the pattern and the log. */
 export const PATTERN_SCAN_BUDGET = 10_000;
@@ -9,6 +10,8 @@ const MIN_CHUNK = 1_000;
 export interface TypedPosition {
   position: number;
   type: string;
+  /** What the row weighs in a response (see page-bytes.ts). */
+  bytes: number;
 }
 
 /** Up to `limit` candidate rows after the cursor (none: from the start), in listing order. */
@@ -26,17 +29,23 @@ export interface PatternScan {
 
 /**
  * Reads candidates in chunks and keeps those whose type the pattern matches, until `limit`
- * matches and one more (so a full page knows whether another follows), the end of the
- * candidates, or `budget` rows read. Stopped by the budget, it answers what it found and the
- * last position it read: every row up to there has been looked at.
+ * matches and one more (so a full page knows whether another follows), matches worth
+ * `maxBytes`, the end of the candidates, or `budget` rows read. Stopped by the budget, it
+ * answers what it found and the last position it read: every row up to there has been looked
+ * at.
  */
 export async function scanForPattern(
   pattern: EventPattern,
-  { after, limit }: { after?: number; limit: number },
+  {
+    after,
+    limit,
+    maxBytes = Number.POSITIVE_INFINITY,
+  }: { after?: number; limit: number; maxBytes?: number },
   read: ReadCandidates,
   budget = PATTERN_SCAN_BUDGET,
 ): Promise<PatternScan> {
   const positions: number[] = [];
+  let bytes = 0;
   let cursor = after;
   let scanned = 0;
   let chunk = limit + 1;
@@ -47,6 +56,9 @@ export async function scanForPattern(
       if (pattern.matches(row.type)) {
         if (positions.length === limit)
           return { positions, next: positions[limit - 1] };
+        bytes += row.bytes + ENVELOPE_BYTES;
+        if (positions.length > 0 && bytes > maxBytes)
+          return { positions, next: positions[positions.length - 1] };
         positions.push(row.position);
       }
       cursor = row.position;
