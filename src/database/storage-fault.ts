@@ -45,25 +45,42 @@ export function isStorageFault(error: unknown): boolean {
     if (typeof current !== 'object') return false;
     if ((current as { storageFault?: unknown }).storageFault === true)
       return true;
-    if (hasFaultCode((current as { code?: unknown }).code)) return true;
-    const message = (current as { message?: unknown }).message;
-    if (
-      typeof message === 'string' &&
-      POSTGRES_CONNECTION_LOST.some((text) => message.startsWith(text))
-    )
-      return true;
+    if (isDatabaseFault(current)) return true;
+    // TypeORM's QueryFailedError carries what the driver threw.
     const driverError = (current as { driverError?: unknown }).driverError;
-    if (driverError && driverError !== current && isStorageFault(driverError))
-      return true;
+    if (driverError && isDriverFault(driverError)) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;
 }
 
-function hasFaultCode(code: unknown): boolean {
+/**
+ * An error raised by a database driver itself: better-sqlite3's SqliteError (codes SQLITE_*)
+ * or node-postgres' DatabaseError (five-character SQLSTATE). A socket error code alone is no
+ * proof: a handler's own HTTP call fails with ECONNREFUSED too, and that is its failure.
+ */
+function isDatabaseFault(error: object): boolean {
+  const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string') return false;
   if (code.startsWith('SQLITE_'))
     return SQLITE_FAULTS.some((fault) => code.startsWith(fault));
-  if (SOCKET_FAULTS.has(code) || POSTGRES_FAULTS.has(code)) return true;
-  return code.length === 5 && POSTGRES_FAULT_CLASSES.includes(code.slice(0, 2));
+  const fromPostgres = (error as { severity?: unknown }).severity !== undefined;
+  return (
+    fromPostgres &&
+    (POSTGRES_FAULTS.has(code) ||
+      (code.length === 5 && POSTGRES_FAULT_CLASSES.includes(code.slice(0, 2))))
+  );
+}
+
+/** What the driver threw during a query: here a lost socket is the database's. */
+function isDriverFault(driverError: unknown): boolean {
+  if (typeof driverError !== 'object' || driverError === null) return false;
+  if (isDatabaseFault(driverError)) return true;
+  const code = (driverError as { code?: unknown }).code;
+  if (typeof code === 'string' && SOCKET_FAULTS.has(code)) return true;
+  const message = (driverError as { message?: unknown }).message;
+  return (
+    typeof message === 'string' &&
+    POSTGRES_CONNECTION_LOST.some((text) => message.startsWith(text))
+  );
 }

@@ -97,7 +97,7 @@ describe('scanForPattern', () => {
     const source = candidates(rows);
     const scan = await scanForPattern(
       FAILED,
-      { limit: 100, maxBytes: 3_000 },
+      { limit: 100, maxBytes: 3_100 },
       source.reader,
     );
     expect(scan).toEqual({ positions: [10, 20], next: 20 });
