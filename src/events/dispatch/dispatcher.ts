@@ -27,7 +27,7 @@ import { SubscriptionExplorer } from './subscription-explorer.js';
 import {
   SubscriptionRunner,
   type RunnerDependencies,
-} from './subscription-runner.js';
+} from './runner/subscription-runner.js';
 import { WorkerPool } from './worker-pool.js';
 
 // Caught-up subscriptions trail the head by at most a few commit groups (1,500 events at 28k

@@ -5,7 +5,7 @@ import { GroupCommitWriter } from '../bus/group-commit-writer.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
 import { EventStore } from '../store/event-store.js';
 import { RetentionStore } from '../store/retention-store.js';
-import type { RetryState } from './subscription-runner.js';
+import type { RetryState } from './runner/subscription-runner.js';
 import { Dispatcher } from './dispatcher.js';
 
 export interface SubscriptionStats {

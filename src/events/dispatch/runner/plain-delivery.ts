@@ -1,0 +1,60 @@
+import type { StoredEvent } from '../../store/stored-event.js';
+import { handlerFailure } from './delivery-failures.js';
+import type { RetryAndPark } from './retry-and-park.js';
+import type { RunnerServices } from './runner-services.js';
+
+/**
+ * Delivery for handlers whose effects live outside the database: at least once, in log order,
+ * the checkpoint moved in memory and saved lazily.
+ */
+export class PlainDelivery {
+  constructor(
+    private readonly run: RunnerServices,
+    private readonly retries: RetryAndPark,
+  ) {}
+
+  async process(batch: StoredEvent[]): Promise<void> {
+    if (this.run.definition.batchHandler && (await this.deliverAll(batch)))
+      return;
+    for (const event of batch) {
+      this.run.assertRunning();
+      if (this.run.matches(event.type)) await this.deliver(event);
+      this.run.checkpoint.moveTo(event.position);
+    }
+  }
+
+  /**
+   * A batch subscription gets every matching event of the batch in one call. When that call
+   * fails, the events go through one at a time (each with its own retries), so a poison event
+   * is isolated; events the failed call had already handled are then delivered again.
+   */
+  private async deliverAll(batch: StoredEvent[]): Promise<boolean> {
+    const { checkpoint, invoker } = this.run;
+    const matching = batch.filter((event) => this.run.matches(event.type));
+    if (matching.length > 0) {
+      const error = handlerFailure(await invoker.many(matching));
+      if (error) {
+        checkpoint.failed(error);
+        return false;
+      }
+      checkpoint.processed(matching.length);
+    }
+    checkpoint.moveTo(batch[batch.length - 1].position);
+    return true;
+  }
+
+  private async deliver(event: StoredEvent): Promise<void> {
+    const { checkpoint, invoker } = this.run;
+    const error = handlerFailure(await invoker.one(event, 1));
+    if (error === undefined) {
+      checkpoint.processed();
+      return;
+    }
+    checkpoint.failed(error);
+    await this.retries.settle(event, error, async (attempt) => {
+      const retryError = handlerFailure(await invoker.one(event, attempt));
+      if (retryError === undefined) checkpoint.processed();
+      return retryError;
+    });
+  }
+}
