@@ -14,6 +14,7 @@ import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { SecurityModule } from './security/security.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
           load: [() => ({ ...config })],
         }),
         LoggingModule,
+        SecurityModule,
         EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
         DatabaseModule,
         EventsModule,

@@ -8,11 +8,15 @@ import {
   HealthCheckService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config.js';
 import { sqlitePath } from '../database/data-source.options.js';
+import { Public, Roles } from '../security/index.js';
 import { SubscriptionsHealthIndicator } from './subscriptions.health.js';
 
 @ApiTags('health')
+// Probes are never rate-limited: a busy client must not make the instance look dead.
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   private readonly dataDirectory: string;
@@ -36,6 +40,7 @@ export class HealthController {
   }
 
   @Get()
+  @Roles('reader')
   @HealthCheck()
   @ApiOperation({
     summary: 'Database, subscription lag and disk space; 503 when any is down',
@@ -53,6 +58,7 @@ export class HealthController {
   }
 
   @Get('live')
+  @Public()
   @HealthCheck()
   @ApiOperation({ summary: 'The process is up and serving requests' })
   live() {
@@ -60,6 +66,7 @@ export class HealthController {
   }
 
   @Get('ready')
+  @Public()
   @HealthCheck()
   @ApiOperation({
     summary:

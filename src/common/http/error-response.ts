@@ -2,8 +2,10 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import {
   ConflictError,
   DomainError,
+  ForbiddenError,
   InvalidInputError,
   NotFoundError,
+  UnauthenticatedError,
   UnavailableError,
 } from '../errors/domain-error.js';
 
@@ -26,10 +28,14 @@ const DOMAIN_STATUS: [new (...args: never[]) => DomainError, number][] = [
   [NotFoundError, HttpStatus.NOT_FOUND],
   [ConflictError, HttpStatus.CONFLICT],
   [UnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
+  [UnauthenticatedError, HttpStatus.UNAUTHORIZED],
+  [ForbiddenError, HttpStatus.FORBIDDEN],
 ];
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
@@ -61,6 +67,9 @@ function fromDomainError(error: DomainError): ErrorResponse {
   const response = build(status, error.message, error.details);
   if (error instanceof UnavailableError) {
     response.headers['retry-after'] = String(error.retryAfterSeconds);
+  }
+  if (error instanceof UnauthenticatedError) {
+    response.headers['www-authenticate'] = error.challenge;
   }
   return response;
 }

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import { ForbiddenError } from '../common/errors/domain-error.js';
+import { toErrorResponse } from '../common/http/error-response.js';
+import { enforceAccess } from './access.js';
+import type { ApiKeys } from './api-keys.js';
+import type { RouteAccessTable } from './route-access-table.js';
+
+/**
+ * Collects every route as Fastify registers it, refuses to start when one has no access
+ * decision, and enforces the decisions of routes served outside controllers (Swagger UI,
+ * static files, metrics); controller routes are left to ApiKeyGuard. Register before any
+ * route (the Swagger setup included).
+ */
+export function registerAccessHooks(
+  fastify: FastifyInstance,
+  table: RouteAccessTable,
+  keys: ApiKeys,
+): void {
+  fastify.addHook('onRoute', table.record);
+  fastify.addHook('onReady', (done) => {
+    try {
+      table.verify();
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+  // preHandler, not onRequest: CORS and security headers are on the reply by then, so a
+  // browser can read the refusal.
+  fastify.addHook('preHandler', (request, reply, done) => {
+    const { method, url } = request.routeOptions;
+    if (url === undefined) return done();
+    const access = table.accessOf(method as string, url);
+    if (access === 'controller') return done();
+    try {
+      if (access === undefined) {
+        throw new ForbiddenError(
+          'url',
+          `${method} ${url} has no access decision`,
+        );
+      }
+      enforceAccess(access, keys.identify(request));
+      done();
+    } catch (error) {
+      const { status, body, headers } = toErrorResponse(error);
+      void reply.code(status).headers(headers).send(body);
+    }
+  });
+}
