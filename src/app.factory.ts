@@ -17,11 +17,11 @@ import {
   RequestEventContextInterceptor,
   registerCorrelationHook,
 } from './events/http/request-context.js';
-import { registerAccessHooks } from './security/access.hooks.js';
+import { collectRoutes, registerAccessHooks } from './security/access.hooks.js';
 import { ApiKeys } from './security/api-keys.js';
 import { registerHttpHardening } from './security/http-hardening.js';
 import { RouteAccessTable } from './security/route-access-table.js';
-import { assertSecureStart } from './security/secure-start.js';
+import { assertSecureStart, docsArePublic } from './security/secure-start.js';
 
 export interface CreateAppOptions {
   /** Extra modules mounted next to the features (tests and benchmarks add probes this way). */
@@ -39,8 +39,10 @@ export async function createApp(
     genReqId: () => uuidv7(),
     trustProxy: config.server.trust_proxy,
   });
+  const routes = new RouteAccessTable(docsArePublic(config.security));
+  collectRoutes(adapter.getInstance(), routes);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, imports),
+    AppModule.forRoot(config, imports, routes),
     adapter,
     {
       bufferLogs: true,
@@ -54,7 +56,7 @@ export async function createApp(
   app.useGlobalInterceptors(new RequestEventContextInterceptor());
   const fastify = adapter.getInstance();
   await registerHttpHardening(app, config);
-  registerAccessHooks(fastify, app.get(RouteAccessTable), app.get(ApiKeys));
+  registerAccessHooks(fastify, routes, app.get(ApiKeys));
   fastify.removeContentTypeParser('text/plain');
   registerCloudEventParsers(fastify);
   registerCorrelationHook(fastify);

@@ -5,18 +5,24 @@ import { enforceAccess } from './access.js';
 import type { ApiKeys } from './api-keys.js';
 import type { RouteAccessTable } from './route-access-table.js';
 
+/** Records every route in `table` as Fastify registers it: call before anything registers one. */
+export function collectRoutes(
+  fastify: FastifyInstance,
+  table: RouteAccessTable,
+): void {
+  fastify.addHook('onRoute', table.record);
+}
+
 /**
- * Collects every route as Fastify registers it, refuses to start when one has no access
- * decision, and enforces the decisions of routes served outside controllers (Swagger UI,
- * static files, metrics); controller routes are left to ApiKeyGuard. Register before any
- * route (the Swagger setup included).
+ * Refuses to start when a route has no access decision, and enforces the decisions of routes
+ * served outside controllers (Swagger UI, static files, metrics); controller routes are left
+ * to ApiKeyGuard.
  */
 export function registerAccessHooks(
   fastify: FastifyInstance,
   table: RouteAccessTable,
   keys: ApiKeys,
 ): void {
-  fastify.addHook('onRoute', table.record);
   fastify.addHook('onReady', (done) => {
     try {
       table.verify();
@@ -28,9 +34,10 @@ export function registerAccessHooks(
   // preHandler, not onRequest: CORS and security headers are on the reply by then, so a
   // browser can read the refusal.
   fastify.addHook('preHandler', (request, reply, done) => {
-    const { method, url } = request.routeOptions;
+    const { method } = request;
+    const { url } = request.routeOptions;
     if (url === undefined) return done();
-    const access = table.accessOf(method as string, url);
+    const access = table.accessOf(method, url);
     if (access === 'controller') return done();
     try {
       if (access === undefined) {

@@ -1,9 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type { RouteOptions } from 'fastify';
-import type { AppConfig } from '../config/app-config.js';
 import { PUBLIC, type Access } from './access.js';
-import { docsArePublic } from './secure-start.js';
 
 /** A route served by a Fastify plugin rather than a controller, and who may call it. */
 interface RouteOutsideControllers {
@@ -46,20 +42,19 @@ interface RecordedRoute {
 }
 
 /**
- * Every route Fastify serves, collected as it is registered (onRoute), with its access
- * decision: a controller route's from its decorators (AccessExplorer), any other from the
- * table above. The preHandler hook enforces the table; ApiKeyGuard enforces the decorators.
+ * Every route Fastify serves, collected as it is registered (onRoute, hooked before anything
+ * registers a route), with its access decision: a controller route's from its decorators
+ * (AccessExplorer), any other from the table above. The preHandler hook enforces the table;
+ * ApiKeyGuard enforces the decorators.
  */
-@Injectable()
 export class RouteAccessTable {
   private readonly routes = new Map<string, RecordedRoute>();
   private readonly controllerHandlers = new Map<string, Access | undefined>();
   private readonly docsAccess: Access;
 
-  constructor(config: ConfigService<AppConfig, true>) {
-    this.docsAccess = docsArePublic(config.get('security', { infer: true }))
-      ? PUBLIC
-      : { roles: ['reader'] };
+  /** `docsPublic`: security.docs_public as resolved for this environment. */
+  constructor(docsPublic: boolean) {
+    this.docsAccess = docsPublic ? PUBLIC : { roles: ['reader'] };
   }
 
   /** Fastify onRoute hook. */

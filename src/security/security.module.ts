@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -32,11 +32,19 @@ import { RouteAccessTable } from './route-access-table.js';
   ],
   providers: [
     ApiKeys,
-    RouteAccessTable,
     AccessExplorer,
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
-  exports: [ApiKeys, RouteAccessTable],
+  exports: [ApiKeys],
 })
-export class SecurityModule {}
+export class SecurityModule {
+  /** `routes` collects the app's routes from Fastify (see registerAccessHooks). */
+  static forRoot(routes: RouteAccessTable): DynamicModule {
+    return {
+      module: SecurityModule,
+      providers: [{ provide: RouteAccessTable, useValue: routes }],
+      exports: [RouteAccessTable],
+    };
+  }
+}

@@ -67,8 +67,14 @@ export async function startTestApp(
 
   const boot = async (extra: ConfigOverrides) => {
     const app = await createApp(configFor(extra), options);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    try {
+      await app.init();
+      await app.getHttpAdapter().getInstance().ready();
+    } catch (error) {
+      // A refused start still opened the database: close what was opened.
+      await app.close().catch(() => undefined);
+      throw error;
+    }
     return app;
   };
 
