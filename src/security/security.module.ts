@@ -25,7 +25,8 @@ import { RouteAccessTable } from './route-access-table.js';
         return {
           throttlers: [{ ttl, limit: Math.max(limit, 1) }],
           skipIf: () => limit === 0,
-          errorMessage: `rate limit exceeded: at most ${limit} requests per ${ttl / 1000}s for each API key; retry after the Retry-After seconds`,
+          errorMessage: (_context, { tracker }) =>
+            `rate limit exceeded: at most ${limit} requests per ${ttl / 1000}s for ${tracker.startsWith('key:') ? 'each API key' : 'each client address'}; retry after Retry-After seconds`,
         };
       },
     }),

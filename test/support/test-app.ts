@@ -58,6 +58,8 @@ export async function startTestApp(
           {
             database: { path: databasePath },
             log: { level: 'silent', pretty: false },
+            // Tests drive far more requests than a client's budget; rate-limit tests set one.
+            rate_limit: { limit: 0 },
           },
           overrides,
         ),
