@@ -31,8 +31,8 @@ export function registerAccessHooks(
       done(error as Error);
     }
   });
-  // preHandler, not onRequest: CORS and security headers are on the reply by then, so a
-  // browser can read the refusal.
+  // After routing and the onRequest hooks: the reply already has its security and CORS
+  // headers, so a browser can read the refusal.
   fastify.addHook('preHandler', (request, reply, done) => {
     const { method } = request;
     const { url } = request.routeOptions;

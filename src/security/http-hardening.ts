@@ -1,11 +1,12 @@
+import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '../config/app-config.js';
 
 /**
- * Security headers on every response, errors and 404s included (helmet), and CORS for the
- * configured origins only (none by default: browsers then refuse cross-origin calls).
- * Awaited before other hooks are added, so its headers are set before any of them can answer.
+ * Security headers on every response, errors, 404s and CORS preflights included (helmet), and
+ * CORS for the configured origins only (none by default: browsers then refuse cross-origin
+ * calls). Awaited before other hooks are added, so they run first and every answer has them.
  */
 export async function registerHttpHardening(
   app: NestFastifyApplication,
@@ -32,7 +33,9 @@ export async function registerHttpHardening(
   });
   const { origins } = config.server.cors;
   if (origins.length > 0) {
-    app.enableCors({
+    // Registered here rather than with app.enableCors(), whose hook runs before helmet's:
+    // preflight answers get the security headers too.
+    await app.register(cors, {
       origin: origins.includes('*') ? '*' : origins,
       exposedHeaders: [
         'x-correlation-id',
