@@ -12,7 +12,7 @@ const APP_ORIGIN = 'https://app.example.com';
 
 function expectSecurityHeaders(response: TestResponse, what: string): void {
   expect(response.headers['x-content-type-options'], what).toBe('nosniff');
-  expect(response.headers['x-frame-options'], what).toBe('SAMEORIGIN');
+  expect(response.headers['x-frame-options'], what).toBe('DENY');
   expect(String(response.headers['content-security-policy']), what).toContain(
     "default-src 'self'",
   );

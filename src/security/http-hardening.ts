@@ -13,6 +13,8 @@ export async function registerHttpHardening(
   config: AppConfig,
 ): Promise<void> {
   await app.register(helmet, {
+    // No page of this service is meant to be framed (as frame-ancestors says below).
+    frameguard: { action: 'deny' },
     contentSecurityPolicy: {
       directives: {
         // Swagger UI (/docs) loads its scripts from files; only its stylesheet is inline.
