@@ -32,6 +32,7 @@ interface KeyEntry {
 const OPEN_PRINCIPAL: Principal = {
   roles: new Set(ROLES),
   defaultSource: OPEN_MODE_SOURCE,
+  sourceRefusal: () => undefined,
 };
 
 /**
@@ -50,19 +51,23 @@ export class ApiKeys implements OnApplicationBootstrap {
   constructor(config: ConfigService<AppConfig, true>) {
     const keys = config.get('security.api_keys', { infer: true });
     this.port = config.get('server.port', { infer: true });
-    this.entries = keys.map((key) => ({
-      digest: Buffer.from(key.key_sha256, 'hex'),
-      principal: {
-        name: key.name,
-        roles: grantedRoles(key.roles),
-        defaultSource: `${KEY_SOURCE_PREFIX}${key.name}`,
-        sources: key.sources,
-      },
-    }));
     for (const key of keys) {
       for (const source of key.sources ?? [])
         this.claimedSources.set(source, key.name);
     }
+    this.entries = keys.map((key) => {
+      const defaultSource = `${KEY_SOURCE_PREFIX}${key.name}`;
+      return {
+        digest: Buffer.from(key.key_sha256, 'hex'),
+        principal: {
+          name: key.name,
+          roles: grantedRoles(key.roles),
+          defaultSource,
+          sourceRefusal: (source: string) =>
+            this.sourceRefusal(key.name, defaultSource, key.sources, source),
+        },
+      };
+    });
   }
 
   get open(): boolean {
@@ -89,21 +94,26 @@ export class ApiKeys implements OnApplicationBootstrap {
   }
 
   /**
-   * Why `principal` may not publish under `source`, or undefined when it may. A source named
-   * under a key, and every `/keys/<name>`, belong to that key alone, so no key can squat the
-   * `id` + `source` of another's events.
+   * Why the key `name` may not publish under `source`, or undefined when it may. A source
+   * listed under a key, and every `/keys/<name>`, belong to that key alone, so no key can squat
+   * the `id` + `source` of another's events.
    */
-  sourceRefusal(principal: Principal, source: string): string | undefined {
-    if (this.open || source === principal.defaultSource) return undefined;
+  private sourceRefusal(
+    name: string,
+    defaultSource: string,
+    sources: readonly string[] | undefined,
+    source: string,
+  ): string | undefined {
+    if (source === defaultSource) return undefined;
     if (source.startsWith(KEY_SOURCE_PREFIX)) {
       return `source ${source} is reserved for the key named ${source.slice(KEY_SOURCE_PREFIX.length)}`;
     }
     const owner = this.claimedSources.get(source);
-    if (owner !== undefined && owner !== principal.name) {
+    if (owner !== undefined && owner !== name) {
       return `source ${source} belongs to the key named ${owner}`;
     }
-    if (principal.sources && !principal.sources.includes(source)) {
-      return `the key ${principal.name} may publish only under ${[principal.defaultSource, ...principal.sources].join(', ')}`;
+    if (sources && !sources.includes(source)) {
+      return `the key ${name} may publish only under ${[defaultSource, ...sources].join(', ')}`;
     }
     return undefined;
   }

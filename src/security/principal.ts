@@ -8,8 +8,8 @@ export interface Principal {
   roles: ReadonlySet<Role>;
   /** `source` of the events it publishes without one. */
   defaultSource: string;
-  /** The only sources it may publish under besides its default; undefined: any not reserved. */
-  sources?: readonly string[];
+  /** Why it may not publish under `source`; undefined when it may. */
+  sourceRefusal(source: string): string | undefined;
 }
 
 /** What a request's credentials amount to. */

@@ -1,4 +1,4 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -10,11 +10,9 @@ import { RateLimitGuard } from './rate-limit.guard.js';
 import { RouteAccessTable } from './route-access-table.js';
 
 /**
- * API keys with roles on every route, and rate limits per key. Global: the publish path asks
- * ApiKeys which sources a key may use. The guards run in this order: who is calling, then
- * whether they are over their limit.
+ * API keys with roles on every route, and rate limits per key. The guards run in this order:
+ * who is calling, then whether they are over their limit.
  */
-@Global()
 @Module({
   imports: [
     DiscoveryModule,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ForbiddenError } from '../../common/errors/domain-error.js';
 import type { AppConfig } from '../../config/app-config.js';
-import { ApiKeys, type Principal } from '../../security/index.js';
+import type { Principal } from '../../security/index.js';
 import { eventClassFor } from '../bus/domain-event.decorator.js';
 import { OwnedStreams } from '../bus/owned-streams.js';
 import type { NewEvent } from '../store/new-event.js';
@@ -34,7 +34,6 @@ export class PublishPolicy {
   constructor(
     config: ConfigService<AppConfig, true>,
     private readonly ownedStreams: OwnedStreams,
-    private readonly keys: ApiKeys,
   ) {
     this.ownSource = config.get('event.source', { infer: true });
   }
@@ -62,7 +61,7 @@ export class PublishPolicy {
       const refusal =
         event.source === this.ownSource
           ? `source ${event.source} is this service's own`
-          : this.keys.sourceRefusal(publisher, event.source);
+          : publisher.sourceRefusal(event.source);
       if (refusal !== undefined) {
         throw new ForbiddenError(at('source'), `${at('source')}: ${refusal}`);
       }
