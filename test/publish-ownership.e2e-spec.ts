@@ -363,6 +363,33 @@ describe("POST /events and the application's own events", () => {
     });
   });
 
+  it('keeps each request its own actor and correlation id when their writes share a commit group', async () => {
+    const requests = Array.from({ length: 24 }, (_, i) => ({
+      key: i % 2 === 0 ? shipping : admin,
+      correlation: `concurrent-${i}`,
+    }));
+    const responses = await Promise.all(
+      requests.map(({ key, correlation }, i) =>
+        api.request({
+          method: 'POST',
+          url: '/users',
+          headers: { ...bearer(key), 'x-correlation-id': correlation },
+          payload: { email: `concurrent-${i}@example.com`, name: `C ${i}` },
+        }),
+      ),
+    );
+    const store = api.app.get(EventStore);
+    const seen: string[] = [];
+    for (const [i, response] of responses.entries()) {
+      expect(response.statusCode, response.body).toBe(201);
+      const [registered] = await store.readStream(`user-${response.json().id}`);
+      seen.push(`${registered.metadata.actor} ${registered.correlationId}`);
+      expect(seen[i]).toBe(
+        `${requests[i].key.name} ${requests[i].correlation}`,
+      );
+    }
+  });
+
   describe('sources', () => {
     async function publishAs(key: TestKey, payload: object) {
       return api.request({

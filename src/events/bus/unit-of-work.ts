@@ -33,7 +33,11 @@ export class UnitOfWork {
   ): Promise<T> {
     const context = eventContext.current();
     const inHandler = context?.inHandler === true;
-    const { value, events } = await this.writer.runUnit(work, {
+    // The writer runs the work in its own loop: run it in the caller's context, so its events
+    // carry the caller's correlation id and actor, not those of whoever started the loop.
+    const inCallerContext = (tx: Transaction) =>
+      eventContext.run(context ?? {}, () => work(tx));
+    const { value, events } = await this.writer.runUnit(inCallerContext, {
       whenFull: whenFull ?? (context?.refuseWhenFull ? 'reject' : 'wait'),
       duringShutdown: inHandler,
     });

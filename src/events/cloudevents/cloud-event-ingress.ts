@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../security/index.js';
 import { eventContext } from '../bus/event-context.js';
+import type { Transaction } from '../bus/transaction.js';
 import { GroupCommitWriter } from '../bus/group-commit-writer.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { PublishPolicy } from '../http/publish-policy.js';
@@ -31,19 +32,8 @@ export class CloudEventIngress {
     const groups = groupByCausality(incoming);
     const context = eventContext.current();
     const { value: events, events: appended } = await this.writer.runUnit(
-      async (tx) => {
-        const stored: StoredEvent[] = [];
-        for (const group of groups) {
-          const list = group.events.map((item) => item.event);
-          stored.push(
-            ...(await tx.append(list.length === 1 ? list[0] : list, {
-              correlationId: group.correlationId,
-              causationId: group.causationId,
-            })),
-          );
-        }
-        return stored;
-      },
+      // In the request's context (the writer's loop has its own): the events' actor and trace.
+      (tx) => eventContext.run(context ?? {}, () => appendGroups(tx, groups)),
       { whenFull: context?.refuseWhenFull ? 'reject' : 'wait' },
     );
     // The unit reports the events it created; a repeated source + id returns the stored one.
@@ -52,6 +42,23 @@ export class CloudEventIngress {
     await this.dispatcher.waitIfSynchronous(appended);
     return { events, created };
   }
+}
+
+async function appendGroups(
+  tx: Transaction,
+  groups: CausalityGroup[],
+): Promise<StoredEvent[]> {
+  const stored: StoredEvent[] = [];
+  for (const group of groups) {
+    const list = group.events.map((item) => item.event);
+    stored.push(
+      ...(await tx.append(list.length === 1 ? list[0] : list, {
+        correlationId: group.correlationId,
+        causationId: group.causationId,
+      })),
+    );
+  }
+  return stored;
 }
 
 interface CausalityGroup {
