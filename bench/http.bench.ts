@@ -67,7 +67,12 @@ async function load(
         {
           url: `${base}${ROUTES[side]}`,
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: {
+            'content-type': 'application/json',
+            ...(process.env.API_KEY
+              ? { authorization: `Bearer ${process.env.API_KEY}` }
+              : {}),
+          },
           body: BODY,
           connections,
           duration: durationSeconds,

@@ -8,8 +8,9 @@
 //   npm run replay -- --subscription audit.log --type 'user.*' --since 2024-05-01T00:00:00Z
 //   npm run replay -- --subscription audit.log --dry-run
 //
-// --url defaults to http://127.0.0.1:$PORT (PORT defaults to 8080). Exit code 0 when the replay
-// completed, 1 when it failed, was cancelled or was refused.
+// --url defaults to http://127.0.0.1:$PORT (PORT defaults to 8080). The API key (admin role) is
+// read from API_KEY and sent as a bearer token. Exit code 0 when the replay completed, 1 when it
+// failed, was cancelled or was refused.
 import { parseArgs } from 'node:util';
 
 const POLL_MS = 250;
@@ -105,7 +106,12 @@ async function call(method, path, body) {
   try {
     response = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: body ? { 'content-type': 'application/json' } : {},
+      headers: {
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...(process.env.API_KEY
+          ? { authorization: `Bearer ${process.env.API_KEY}` }
+          : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
   } catch (error) {

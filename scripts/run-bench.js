@@ -7,6 +7,7 @@
 //   npm run bench -- --only=http,latency --no-profile
 //
 // Sizes can also be set one by one through the BENCH_* variables each benchmark documents.
+import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
@@ -72,6 +73,8 @@ for (const name of selected) {
 }
 
 const env = { ...process.env };
+// HTTP benchmarks call the API with a key, as clients do: API_KEY, or a key made for this run.
+env.API_KEY ||= `nesk_${randomBytes(32).toString('base64url')}`;
 if (options.quick) {
   for (const [key, value] of Object.entries(QUICK)) env[key] ??= value;
 }

@@ -17,6 +17,11 @@ import {
   RequestEventContextInterceptor,
   registerCorrelationHook,
 } from './events/http/request-context.js';
+import { collectRoutes, registerAccessHooks } from './security/access.hooks.js';
+import { ApiKeys } from './security/api-keys.js';
+import { registerHttpHardening } from './security/http-hardening.js';
+import { RouteAccessTable } from './security/route-access-table.js';
+import { assertSecureStart, docsArePublic } from './security/secure-start.js';
 
 export interface CreateAppOptions {
   /** Extra modules mounted next to the features (tests and benchmarks add probes this way). */
@@ -28,12 +33,16 @@ export async function createApp(
   config: AppConfig,
   { imports = [] }: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  assertSecureStart(config);
   const adapter = new FastifyAdapter({
     bodyLimit: config.server.body_limit,
     genReqId: () => uuidv7(),
+    trustProxy: config.server.trust_proxy,
   });
+  const routes = new RouteAccessTable(docsArePublic(config.security));
+  collectRoutes(adapter.getInstance(), routes);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, imports),
+    AppModule.forRoot(config, imports, routes),
     adapter,
     {
       bufferLogs: true,
@@ -46,6 +55,8 @@ export async function createApp(
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new RequestEventContextInterceptor());
   const fastify = adapter.getInstance();
+  await registerHttpHardening(app, config);
+  registerAccessHooks(fastify, routes, app.get(ApiKeys));
   fastify.removeContentTypeParser('text/plain');
   registerCloudEventParsers(fastify);
   registerCorrelationHook(fastify);
@@ -59,6 +70,9 @@ export async function createApp(
         'Event-driven NestJS starter: durable handlers, event store, CloudEvents',
       )
       .setVersion('0.1.0')
+      // The "Authorize" button: an API key as a bearer token (docs/security.md).
+      .addBearerAuth({ type: 'http', scheme: 'bearer' })
+      .addSecurityRequirements('bearer')
       .build(),
   );
   SwaggerModule.setup('docs', app, document);

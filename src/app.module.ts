@@ -14,6 +14,9 @@ import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { RouteAccessTable } from './security/route-access-table.js';
+import { docsArePublic } from './security/secure-start.js';
+import { SecurityModule } from './security/security.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -22,6 +25,7 @@ export class AppModule {
   static forRoot(
     config: AppConfig,
     extra: ModuleMetadata['imports'] = [],
+    routes = new RouteAccessTable(docsArePublic(config.security)),
   ): DynamicModule {
     return {
       module: AppModule,
@@ -32,6 +36,7 @@ export class AppModule {
           load: [() => ({ ...config })],
         }),
         LoggingModule,
+        SecurityModule.forRoot(routes),
         EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
         DatabaseModule,
         EventsModule,

@@ -3,9 +3,10 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/config.loader.js';
 
-function readConfig() {
+/** A configuration mistake (a bad file, no API key in production) stops the app with its message. */
+async function orExitOnConfigError<T>(start: () => T | Promise<T>): Promise<T> {
   try {
-    return loadConfig();
+    return await start();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -15,8 +16,8 @@ function readConfig() {
   }
 }
 
-const config = readConfig();
-const app = await createApp(config);
+const config = await orExitOnConfigError(() => loadConfig());
+const app = await orExitOnConfigError(() => createApp(config));
 // SIGTERM: stop taking requests, flush the commit queue, let handlers finish, save checkpoints, exit 0.
 app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
 await app.listen({ port: config.server.port, host: config.server.host });

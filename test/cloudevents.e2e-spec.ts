@@ -443,13 +443,13 @@ describe('CloudEvents 1.0 over HTTP (conformance)', () => {
       const sent = event({
         correlationid: 'corr-1',
         causationid: 'cause-1',
-        streamid: 'order-77',
+        streamid: 'parcel-77',
       });
       const answer = created(await postStructured(sent));
       expect(answer).toMatchObject({
         correlationid: 'corr-1',
         causationid: 'cause-1',
-        streamid: 'order-77',
+        streamid: 'parcel-77',
         streamversion: 1,
       });
     });

@@ -27,40 +27,40 @@ interface Seed {
   data?: unknown;
 }
 
-/** The log this file queries, in publishing order. */
+/** The log this file queries, in publishing invoice. */
 const SEEDS: Seed[] = [
   {
-    type: 'user.registered',
+    type: 'member.registered',
     time: '2024-05-01T10:00:00Z',
-    aggregate_id: 'user-a',
+    aggregate_id: 'member-a',
     correlation: 'corr-a',
     data: userData(1),
   },
   {
-    type: 'user.profile.updated',
+    type: 'member.profile.updated',
     time: '2024-05-01T11:00:00Z',
-    aggregate_id: 'user-a',
+    aggregate_id: 'member-a',
     correlation: 'corr-a',
   },
   {
-    type: 'user.registered',
+    type: 'member.registered',
     time: '2024-05-01T12:00:00Z',
-    aggregate_id: 'user-b',
+    aggregate_id: 'member-b',
     correlation: 'corr-b',
     data: userData(2),
   },
-  { type: 'user', time: '2024-05-01T12:00:00.001Z', correlation: 'corr-b' },
-  { type: 'userx.created', time: '2024-05-01T13:00:00Z' },
+  { type: 'member', time: '2024-05-01T12:00:00.001Z', correlation: 'corr-b' },
+  { type: 'memberx.created', time: '2024-05-01T13:00:00Z' },
   {
-    type: 'order.created',
+    type: 'invoice.created',
     time: '2024-05-02T00:00:00Z',
-    aggregate_id: 'order-1',
+    aggregate_id: 'invoice-1',
     correlation: 'corr-o',
   },
   {
-    type: 'order.payment.failed',
+    type: 'invoice.payment.failed',
     time: '2024-05-02T12:00:00Z',
-    aggregate_id: 'order-1',
+    aggregate_id: 'invoice-1',
     correlation: 'corr-o',
   },
 ];
@@ -109,38 +109,38 @@ describe('querying events', () => {
 
   describe('type filter', () => {
     it('matches an exact type only', async () => {
-      expect(await seededTypes({ type: 'user.registered' })).toEqual([
-        'user.registered',
-        'user.registered',
+      expect(await seededTypes({ type: 'member.registered' })).toEqual([
+        'member.registered',
+        'member.registered',
       ]);
-      expect(await seededTypes({ type: 'user' })).toEqual(['user']);
+      expect(await seededTypes({ type: 'member' })).toEqual(['member']);
     });
 
-    it('matches one segment with *: user.* covers user.registered but not user.profile.updated', async () => {
-      expect(await seededTypes({ type: 'user.*' })).toEqual([
-        'user.registered',
-        'user.registered',
+    it('matches one segment with *: member.* covers member.registered but not member.profile.updated', async () => {
+      expect(await seededTypes({ type: 'member.*' })).toEqual([
+        'member.registered',
+        'member.registered',
       ]);
     });
 
-    it('matches one or more segments with **: user.** covers user.registered and user.profile.updated', async () => {
-      expect(await seededTypes({ type: 'user.**' })).toEqual([
-        'user.registered',
-        'user.profile.updated',
-        'user.registered',
+    it('matches one or more segments with **: member.** covers member.registered and member.profile.updated', async () => {
+      expect(await seededTypes({ type: 'member.**' })).toEqual([
+        'member.registered',
+        'member.profile.updated',
+        'member.registered',
       ]);
     });
 
     it('matches wildcards in the middle and at the start', async () => {
-      expect(await seededTypes({ type: 'order.*.failed' })).toEqual([
-        'order.payment.failed',
+      expect(await seededTypes({ type: 'invoice.*.failed' })).toEqual([
+        'invoice.payment.failed',
       ]);
       expect(await seededTypes({ type: '*.created' })).toEqual([
-        'userx.created',
-        'order.created',
+        'memberx.created',
+        'invoice.created',
       ]);
       expect(await seededTypes({ type: '**.failed' })).toEqual([
-        'order.payment.failed',
+        'invoice.payment.failed',
       ]);
     });
 
@@ -160,7 +160,7 @@ describe('querying events', () => {
 
   describe('other filters', () => {
     it('filters by aggregate_id', async () => {
-      const events = await allEvents(api, { aggregate_id: 'user-a' });
+      const events = await allEvents(api, { aggregate_id: 'member-a' });
       expect(events.map((event) => event.id)).toEqual([
         seeded[0].id,
         seeded[1].id,
@@ -170,8 +170,8 @@ describe('querying events', () => {
     it('filters by correlation_id', async () => {
       const events = await allEvents(api, { correlation_id: 'corr-b' });
       expect(events.map((event) => event.type)).toEqual([
-        'user.registered',
-        'user',
+        'member.registered',
+        'member',
       ]);
       expect(events.every((event) => event.correlationid === 'corr-b')).toBe(
         true,
@@ -211,12 +211,12 @@ describe('querying events', () => {
 
     it('combines filters', async () => {
       const events = await allEvents(api, {
-        type: 'order.**',
-        aggregate_id: 'order-1',
+        type: 'invoice.**',
+        aggregate_id: 'invoice-1',
         since: '2024-05-02T06:00:00Z',
       });
       expect(events.map((event) => event.type)).toEqual([
-        'order.payment.failed',
+        'invoice.payment.failed',
       ]);
     });
 

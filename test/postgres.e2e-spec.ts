@@ -95,7 +95,7 @@ describe.skipIf(!postgres.available)(
       const event = {
         type: 'shop.order_placed',
         data: { orderId: 'o-1' },
-        aggregate_id: 'order-o-1',
+        aggregate_id: 'shop-o-1',
         id: 'pg-order-1',
         time: '2024-05-01T12:00:00+02:00',
       };
@@ -117,7 +117,7 @@ describe.skipIf(!postgres.available)(
         url: '/events',
         payload: {
           type: 'shop.order_paid',
-          aggregate_id: 'order-o-1',
+          aggregate_id: 'shop-o-1',
           expected_version: 0,
         },
       });

@@ -1,5 +1,6 @@
 import { Transform, Type } from 'class-transformer';
 import {
+  ArrayNotEmpty,
   IsArray,
   IsBoolean,
   IsIn,
@@ -16,10 +17,31 @@ import {
 } from 'class-validator';
 import { IsSecretKey } from '../common/crypto/is-secret-key.validator.js';
 import { decodeSecretKey } from '../common/crypto/secret-box.js';
-import { BooleanFlag, DurationMs, IsDurationMs } from './config.validators.js';
+import {
+  BooleanFlag,
+  CommaSeparatedList,
+  DurationMs,
+  IsDurationMs,
+} from './config.validators.js';
 
 // The shape of config.yaml. Each key's default lives here so a partial file still boots;
 // config.yaml documents every key next to its value.
+
+export class CorsConfig {
+  /**
+   * Browser origins allowed to call the API (`https://app.example.com`), or `*` for any.
+   * Empty: no CORS headers at all, so browsers refuse cross-origin calls.
+   */
+  @CommaSeparatedList()
+  @IsArray()
+  @IsString({ each: true })
+  @Matches(/^(\*|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)$/, {
+    each: true,
+    message:
+      'cors.origins entries must be * or an origin such as https://app.example.com (scheme, host, optional port)',
+  })
+  origins: string[] = [];
+}
 
 export class ServerConfig {
   @IsString()
@@ -35,6 +57,18 @@ export class ServerConfig {
   @IsInt()
   @Min(1024)
   body_limit = 1_048_576;
+
+  /**
+   * Behind a reverse proxy: take the client address from X-Forwarded-For (Fastify trustProxy).
+   * Leave false when clients connect directly, or they could pick their own address.
+   */
+  @BooleanFlag()
+  @IsBoolean()
+  trust_proxy = false;
+
+  @ValidateNested()
+  @Type(() => CorsConfig)
+  cors = new CorsConfig();
 }
 
 export class DatabaseConfig {
@@ -228,7 +262,61 @@ export class WebhooksConfig {
   max_subscriptions = 100;
 }
 
+export const API_KEY_ROLES = ['reader', 'publisher', 'admin'] as const;
+export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+
+/** One API key: its name, the SHA-256 of the key (never the key itself) and what it may do. */
+export class ApiKeyConfig {
+  /** Who holds the key; recorded as the actor of the events it publishes. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, {
+    message: 'name must be 1-64 letters, digits, dots, dashes or underscores',
+  })
+  name: string;
+
+  @IsString()
+  @Matches(/^[0-9a-fA-F]{64}$/, {
+    message:
+      'key_sha256 must be the SHA-256 of the key as 64 hexadecimal characters (npm run key prints it)',
+  })
+  key_sha256: string;
+
+  @IsArray()
+  @ArrayNotEmpty()
+  @IsIn(API_KEY_ROLES, {
+    each: true,
+    message: `roles must be among ${API_KEY_ROLES.join(', ')}`,
+  })
+  roles: ApiKeyRole[];
+
+  /** CloudEvents sources this key may publish under (besides its own /keys/<name>). */
+  @IsOptional()
+  @IsArray()
+  @ArrayNotEmpty()
+  @IsString({ each: true })
+  @Matches(/^\S{1,255}$/, {
+    each: true,
+    message: 'sources entries must be 1-255 characters without spaces',
+  })
+  sources?: string[];
+}
+
 export class SecurityConfig {
+  /**
+   * Keys that may call the API. Empty: the API is open (refused when NODE_ENV=production).
+   * The environment takes the same list as JSON in SECURITY__API_KEYS.
+   */
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => ApiKeyConfig)
+  api_keys: ApiKeyConfig[] = [];
+
+  /** Serve /docs without a key. Unset: true, except when NODE_ENV=production. */
+  @IsOptional()
+  @BooleanFlag()
+  @IsBoolean()
+  docs_public?: boolean;
+
   /**
    * Base64 of 32 random bytes (`openssl rand -base64 32`): the AES-256-GCM key that encrypts
    * webhook signing secrets at rest. Required in production once a webhook has a secret;
@@ -247,6 +335,18 @@ export class SecurityConfig {
   @IsString()
   @IsSecretKey()
   secret_key?: string;
+}
+
+export class RateLimitConfig {
+  /** Requests one API key (or, without keys, one client address) may make per ttl; 0: no limit. */
+  @IsInt()
+  @Min(0)
+  limit = 1000;
+
+  @DurationMs()
+  @IsDurationMs()
+  @Min(1)
+  ttl = 60_000;
 }
 
 export class AppConfig {
@@ -277,4 +377,8 @@ export class AppConfig {
   @ValidateNested()
   @Type(() => SecurityConfig)
   security = new SecurityConfig();
+
+  @ValidateNested()
+  @Type(() => RateLimitConfig)
+  rate_limit = new RateLimitConfig();
 }

@@ -449,4 +449,110 @@ describe('loadConfig', () => {
       },
     );
   });
+
+  describe('security, rate limits, proxy and CORS', () => {
+    const digest = 'a'.repeat(64);
+    const entry = { name: 'ops', key_sha256: digest, roles: ['admin'] };
+
+    it('runs open with docs following NODE_ENV, 1000 requests a minute, no proxy and no CORS by default', () => {
+      const config = load();
+      expect(config.security.api_keys).toEqual([]);
+      expect(config.security.docs_public).toBeUndefined();
+      expect(config.rate_limit).toMatchObject({ limit: 1000, ttl: 60_000 });
+      expect(config.server.trust_proxy).toBe(false);
+      expect(config.server.cors.origins).toEqual([]);
+    });
+
+    it('reads API keys from the file and from SECURITY__API_KEYS as JSON', () => {
+      const path = yamlFile(
+        'keys.yaml',
+        [
+          'security:',
+          '  api_keys:',
+          '    - name: shipping',
+          `      key_sha256: ${digest}`,
+          '      roles: [publisher]',
+          '      sources: [/shipping]',
+          '  docs_public: false',
+          'rate_limit: { limit: 50, ttl: 30s }',
+          'server:',
+          '  trust_proxy: true',
+          '  cors: { origins: [https://app.example.com] }',
+          '',
+        ].join('\n'),
+      );
+      const fromFile = loadConfig({ env: { CONFIG_FILE: path } });
+      expect(fromFile.security.api_keys).toEqual([
+        {
+          name: 'shipping',
+          key_sha256: digest,
+          roles: ['publisher'],
+          sources: ['/shipping'],
+        },
+      ]);
+      expect(fromFile.security.docs_public).toBe(false);
+      expect(fromFile.rate_limit).toMatchObject({ limit: 50, ttl: 30_000 });
+      expect(fromFile.server.trust_proxy).toBe(true);
+      expect(fromFile.server.cors.origins).toEqual(['https://app.example.com']);
+
+      const fromEnv = load({
+        SECURITY__API_KEYS: JSON.stringify([entry]),
+        SECURITY__DOCS_PUBLIC: 'true',
+        RATE_LIMIT__LIMIT: '0',
+        RATE_LIMIT__TTL: '2m',
+        SERVER__TRUST_PROXY: 'yes',
+        SERVER__CORS__ORIGINS: 'https://a.example, http://localhost:3000',
+      });
+      expect(fromEnv.security.api_keys).toEqual([entry]);
+      expect(fromEnv.security.docs_public).toBe(true);
+      expect(fromEnv.rate_limit).toMatchObject({ limit: 0, ttl: 120_000 });
+      expect(fromEnv.server.trust_proxy).toBe(true);
+      expect(fromEnv.server.cors.origins).toEqual([
+        'https://a.example',
+        'http://localhost:3000',
+      ]);
+    });
+
+    it.each([
+      [{ ...entry, key_sha256: 'abc' }, 'security.api_keys.0.key_sha256'],
+      [
+        { ...entry, key_sha256: 'g'.repeat(64) },
+        'security.api_keys.0.key_sha256',
+      ],
+      [{ ...entry, roles: ['writer'] }, 'security.api_keys.0.roles'],
+      [{ ...entry, roles: [] }, 'security.api_keys.0.roles'],
+      [{ ...entry, name: 'has space' }, 'security.api_keys.0.name'],
+      [{ ...entry, key: 'nesk_plain' }, 'security.api_keys.0.key'],
+      [{ ...entry, sources: ['has space'] }, 'security.api_keys.0.sources'],
+    ])('refuses the key %j naming %s', (key, path) => {
+      const error = configError({}, { security: { api_keys: [key] } });
+      expect(error.message).toContain(path);
+    });
+
+    it('refuses SECURITY__API_KEYS that is not JSON, naming the variable, not echoing it', () => {
+      const error = configError({ SECURITY__API_KEYS: '[{name: ops' });
+      expect(error.message).toContain('SECURITY__API_KEYS');
+      expect(error.message).not.toContain('{name: ops');
+    });
+
+    it('validates keys from SECURITY__API_KEYS like the file', () => {
+      const error = configError({
+        SECURITY__API_KEYS: JSON.stringify([{ ...entry, roles: ['root'] }]),
+      });
+      expect(error.message).toContain('security.api_keys.0.roles');
+    });
+
+    it.each([
+      [{ rate_limit: { limit: -1 } }, 'rate_limit.limit'],
+      [{ rate_limit: { ttl: 'soon' } }, 'rate_limit.ttl'],
+      [{ rate_limit: { ttl: 0 } }, 'rate_limit.ttl'],
+      [
+        { server: { cors: { origins: ['app.example.com'] } } },
+        'server.cors.origins',
+      ],
+      [{ server: { trust_proxy: 'maybe' } }, 'server.trust_proxy'],
+    ])('refuses %j naming %s', (overrides, path) => {
+      expect(configError({}, overrides).message).toContain(path);
+    });
+  });
 });

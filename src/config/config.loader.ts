@@ -107,12 +107,24 @@ function applyEnvironment(tree: Tree, env: NodeJS.ProcessEnv): void {
     if (raw === undefined || !name.includes('__')) continue;
     const path = name.toLowerCase().split('__');
     if (!(path[0] in defaults)) continue;
-    setPath(tree, path, coerce(raw, getPath(defaults, path)));
+    setPath(tree, path, coerce(raw, getPath(defaults, path), name));
   }
 }
 
-function coerce(raw: string, example: unknown): unknown {
+/**
+ * A list key takes JSON when the value starts with `[` (SECURITY__API_KEYS='[{"name": ...}]'),
+ * then validated like the file; other list keys also read `a,b,c`.
+ */
+function coerce(raw: string, example: unknown, variable = 'PORT'): unknown {
   const text = raw.trim();
+  if (Array.isArray(example) && text.startsWith('[')) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // The parser's message quotes the value; the value may be a secret.
+      throw new ConfigError(`${variable} is not valid JSON`);
+    }
+  }
   if (typeof example === 'number' && /^-?\d+(\.\d+)?$/.test(text))
     return Number(text);
   if (typeof example === 'boolean') {

@@ -28,3 +28,14 @@ export const BooleanFlag = () =>
     if (['false', '0', 'no', 'off'].includes(normalized)) return false;
     return value;
   });
+
+/** A list that an environment variable gives as `a,b,c`. */
+export const CommaSeparatedList = () =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean)
+      : value,
+  );

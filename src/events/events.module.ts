@@ -5,6 +5,7 @@ import { EventBus } from './bus/event-bus.js';
 import { EventPreparer } from './bus/event-preparer.js';
 import { GroupCommitWriter } from './bus/group-commit-writer.js';
 import { LiveEvents } from './bus/live-events.js';
+import { OwnedStreams } from './bus/owned-streams.js';
 import { UnitOfWork } from './bus/unit-of-work.js';
 import { CloudEventIngress } from './cloudevents/cloud-event-ingress.js';
 import { DeadLetterService } from './dispatch/dead-letter.service.js';
@@ -16,6 +17,7 @@ import { SubscriptionFactory } from './dispatch/subscription-factory.js';
 import { DeadLettersController } from './http/dead-letters.controller.js';
 import { EventMonitoringController } from './http/event-monitoring.controller.js';
 import { EventsController } from './http/events.controller.js';
+import { PublishPolicy } from './http/publish-policy.js';
 import { ReplayController } from './http/replay.controller.js';
 import { StreamsController } from './http/streams.controller.js';
 import { ReplayService } from './replay/replay.service.js';
@@ -62,6 +64,8 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
     RetentionStore,
     RetentionService,
     CloudEventIngress,
+    OwnedStreams,
+    PublishPolicy,
     WebhookStore,
     WebhookSecretVault,
     WebhookService,
@@ -76,6 +80,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
     Dispatcher,
     EventStatsService,
     SubscriptionFactory,
+    OwnedStreams,
   ],
 })
 export class EventsModule {}

@@ -4,6 +4,7 @@ export { EventBus, type PublishOptions } from './bus/event-bus.js';
 export { UnitOfWork } from './bus/unit-of-work.js';
 export type { Transaction } from './bus/transaction.js';
 export { DomainEvent, type EventClass } from './bus/domain-event.decorator.js';
+export { OwnedStreams } from './bus/owned-streams.js';
 export { SystemEvents, type DeadLetteredNotice } from './bus/live-events.js';
 export type { Publishable } from './bus/event-preparer.js';
 export {

@@ -8,13 +8,17 @@ import {
   HealthCheckService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config.js';
 import { sqlitePath } from '../database/data-source.options.js';
 import { StorageHealthIndicator } from './storage.health.js';
 import { publicIndicator } from './public-indicator.js';
+import { Public, Roles } from '../security/index.js';
 import { SubscriptionsHealthIndicator } from './subscriptions.health.js';
 
 @ApiTags('health')
+// Probes are never rate-limited: a busy client must not make the instance look dead.
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   private readonly logger = new Logger(HealthController.name);
@@ -40,6 +44,7 @@ export class HealthController {
   }
 
   @Get()
+  @Roles('reader')
   @HealthCheck()
   @ApiOperation({
     summary:
@@ -64,6 +69,7 @@ export class HealthController {
   }
 
   @Get('live')
+  @Public()
   @HealthCheck()
   @ApiOperation({ summary: 'The process is up and serving requests' })
   live() {
@@ -71,6 +77,7 @@ export class HealthController {
   }
 
   @Get('ready')
+  @Public()
   @HealthCheck()
   @ApiOperation({
     summary:

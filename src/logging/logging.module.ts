@@ -41,6 +41,16 @@ const PRETTY_HIDDEN_FIELDS = [
           forRoutes: [],
           pinoHttp: {
             level,
+            // API keys never reach a log line, even one that dumps a request's headers.
+            redact: {
+              paths: [
+                'req.headers.authorization',
+                'req.headers["x-api-key"]',
+                'headers.authorization',
+                'headers["x-api-key"]',
+              ],
+              censor: '[redacted]',
+            },
             mixin: () => {
               const context = eventContext.current();
               return context?.requestId

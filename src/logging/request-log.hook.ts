@@ -5,7 +5,8 @@ import { correlationIdOf } from '../events/http/request-context.js';
 /**
  * One line per request once it is answered: method, path, status, time, request and
  * correlation ids. Health probes are left out. 503 is back-pressure or shutdown doing its
- * job, so it is a warning, not an error.
+ * job, so it is a warning, not an error. No header is logged: Authorization and X-Api-Key
+ * carry API keys (and keys are never accepted in the URL, which is logged).
  */
 export function registerRequestLog(
   fastify: FastifyInstance,

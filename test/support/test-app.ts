@@ -58,6 +58,8 @@ export async function startTestApp(
           {
             database: { path: databasePath },
             log: { level: 'silent', pretty: false },
+            // Tests drive far more requests than a client's budget; rate-limit tests set one.
+            rate_limit: { limit: 0 },
           },
           overrides,
         ),
@@ -67,8 +69,14 @@ export async function startTestApp(
 
   const boot = async (extra: ConfigOverrides) => {
     const app = await createApp(configFor(extra), options);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    try {
+      await app.init();
+      await app.getHttpAdapter().getInstance().ready();
+    } catch (error) {
+      // A refused start still opened the database: close what was opened.
+      await app.close().catch(() => undefined);
+      throw error;
+    }
     return app;
   };
 

@@ -11,8 +11,10 @@ import {
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
 import { DailyEventCount } from '../data/daily-event-count.entity.js';
 import { AnalyticsQuery } from './dto/analytics.query.js';
+import { Roles } from '../../security/index.js';
 
 @ApiTags('analytics')
+@Roles('reader')
 @Controller('analytics')
 export class AnalyticsController {
   constructor(

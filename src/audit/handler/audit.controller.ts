@@ -5,8 +5,10 @@ import type { Repository } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
 import { AuditEntry } from '../data/audit-entry.entity.js';
 import { ListAuditQuery } from './dto/list-audit.query.js';
+import { Roles } from '../../security/index.js';
 
 @ApiTags('audit')
+@Roles('reader')
 @Controller('audit')
 export class AuditController {
   constructor(

@@ -41,3 +41,24 @@ export class UnavailableError extends DomainError {
     super(message);
   }
 }
+
+/** The caller did not prove who it is (no credentials, or unknown ones). */
+export class UnauthenticatedError extends DomainError {
+  constructor(
+    message: string,
+    /** The WWW-Authenticate challenge sent with the refusal (RFC 9110 11.6.1). */
+    readonly challenge: string,
+  ) {
+    super(message, { field: 'authorization' });
+  }
+}
+
+/** The caller is known but may not do this; `field` names what was refused. */
+export class ForbiddenError extends DomainError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message, { field });
+  }
+}

@@ -2,9 +2,11 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import {
   ConflictError,
   DomainError,
+  ForbiddenError,
   InvalidInputError,
   NotFoundError,
   TooLargeError,
+  UnauthenticatedError,
   UnavailableError,
 } from '../errors/domain-error.js';
 import { publicErrorText } from '../errors/public-error.js';
@@ -29,10 +31,14 @@ const DOMAIN_STATUS: [new (...args: never[]) => DomainError, number][] = [
   [ConflictError, HttpStatus.CONFLICT],
   [TooLargeError, HttpStatus.PAYLOAD_TOO_LARGE],
   [UnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
+  [UnauthenticatedError, HttpStatus.UNAUTHORIZED],
+  [ForbiddenError, HttpStatus.FORBIDDEN],
 ];
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
@@ -64,6 +70,9 @@ function fromDomainError(error: DomainError): ErrorResponse {
   const response = build(status, error.message, error.details);
   if (error instanceof UnavailableError) {
     response.headers['retry-after'] = String(error.retryAfterSeconds);
+  }
+  if (error instanceof UnauthenticatedError) {
+    response.headers['www-authenticate'] = error.challenge;
   }
   return response;
 }

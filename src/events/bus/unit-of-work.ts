@@ -33,6 +33,7 @@ export class UnitOfWork {
   ): Promise<T> {
     const context = eventContext.current();
     const inHandler = context?.inHandler === true;
+    // The writer runs the work in this caller's context, captured as it is queued.
     const { value, events } = await this.writer.runUnit(work, {
       whenFull: whenFull ?? (context?.refuseWhenFull ? 'reject' : 'wait'),
       duringShutdown: inHandler,

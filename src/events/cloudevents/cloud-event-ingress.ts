@@ -1,13 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '../../security/index.js';
 import { eventContext } from '../bus/event-context.js';
+import type { Transaction } from '../bus/transaction.js';
 import { GroupCommitWriter } from '../bus/group-commit-writer.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
+import { PublishPolicy } from '../http/publish-policy.js';
 import type { AppendResult } from '../store/event-store.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import type { IncomingCloudEvent } from './cloud-event-reader.js';
 
 /**
- * Appends received CloudEvents in one transaction: a batch is stored whole or not at all.
+ * Appends received CloudEvents in one transaction: a batch is stored whole or not at all,
+ * and only when the publisher may write every one of its events (PublishPolicy).
  * Events that carry their own correlationid / causationid keep them; consecutive events with
  * the same pair are appended together, so a plain batch is one chain like any other.
  */
@@ -16,26 +20,19 @@ export class CloudEventIngress {
   constructor(
     private readonly writer: GroupCommitWriter,
     private readonly dispatcher: Dispatcher,
+    private readonly policy: PublishPolicy,
   ) {}
 
-  async append(incoming: IncomingCloudEvent[]): Promise<AppendResult> {
+  async append(
+    incoming: IncomingCloudEvent[],
+    publisher: Principal,
+  ): Promise<AppendResult> {
+    this.policy.admit(incoming, publisher);
     if (incoming.length === 0) return { events: [], created: [] };
     const groups = groupByCausality(incoming);
     const context = eventContext.current();
     const { value: events, events: appended } = await this.writer.runUnit(
-      async (tx) => {
-        const stored: StoredEvent[] = [];
-        for (const group of groups) {
-          const list = group.events.map((item) => item.event);
-          stored.push(
-            ...(await tx.append(list.length === 1 ? list[0] : list, {
-              correlationId: group.correlationId,
-              causationId: group.causationId,
-            })),
-          );
-        }
-        return stored;
-      },
+      (tx) => appendGroups(tx, groups),
       {
         whenFull: context?.refuseWhenFull ? 'reject' : 'wait',
         // Each event of a batch takes its place in the buffer, and the batch cap applies.
@@ -48,6 +45,23 @@ export class CloudEventIngress {
     await this.dispatcher.waitIfSynchronous(appended);
     return { events, created };
   }
+}
+
+async function appendGroups(
+  tx: Transaction,
+  groups: CausalityGroup[],
+): Promise<StoredEvent[]> {
+  const stored: StoredEvent[] = [];
+  for (const group of groups) {
+    const list = group.events.map((item) => item.event);
+    stored.push(
+      ...(await tx.append(list.length === 1 ? list[0] : list, {
+        correlationId: group.correlationId,
+        causationId: group.causationId,
+      })),
+    );
+  }
+  return stored;
 }
 
 interface CausalityGroup {

@@ -29,6 +29,8 @@ export interface IncomingCloudEvent {
   /** From the `correlationid` / `causationid` extensions this store defines. */
   correlationId?: string;
   causationId?: string;
+  /** The request field an attribute came from (`ce-type`, `[3].type`), for refusals. */
+  at: FieldName;
 }
 
 // 1.0 extension names the SDK mistakes for CloudEvents 0.3 attributes (and then refuses or
@@ -257,7 +259,7 @@ function toIncoming(
   };
   if (data.data !== undefined) event.data = data.data;
   if (data.dataBase64) event.dataBase64 = true;
-  return { event, correlationId, causationId };
+  return { event, correlationId, causationId, at };
 }
 
 function checkLength(value: string, field: string): string {

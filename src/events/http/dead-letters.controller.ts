@@ -11,8 +11,10 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { DeadLetterService } from '../dispatch/dead-letter.service.js';
 import { ListDeadLettersQuery } from './dto/list-dead-letters.query.js';
 import { snakeCaseKeys } from './snake-case.js';
+import { Roles } from '../../security/index.js';
 
 @ApiTags('dead letters')
+@Roles('admin')
 @Controller('events/dead-letters')
 export class DeadLettersController {
   constructor(private readonly deadLetters: DeadLetterService) {}

@@ -4,8 +4,10 @@ import { DeliveryStatusService } from '../dispatch/delivery-status.service.js';
 import { EventStatsService } from '../dispatch/event-stats.service.js';
 import { EventSourceQuery } from './dto/event-source.query.js';
 import { snakeCaseKeys } from './snake-case.js';
+import { Roles } from '../../security/index.js';
 
 @ApiTags('events')
+@Roles('reader')
 @Controller('events')
 export class EventMonitoringController {
   constructor(

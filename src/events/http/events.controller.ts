@@ -23,6 +23,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
 import { CompiledBodyPipe } from '../../common/http/compiled-body.pipe.js';
 import type { AppConfig } from '../../config/app-config.js';
+import { principalOf, Roles } from '../../security/index.js';
 import { EventBus } from '../bus/event-bus.js';
 import { CloudEventIngress } from '../cloudevents/cloud-event-ingress.js';
 import { readCloudEvents } from '../cloudevents/cloud-event-reader.js';
@@ -41,15 +42,24 @@ import {
 import { EventNotFoundError } from '../errors/not-found.errors.js';
 import { EventPattern } from '../event-pattern.js';
 import { EventStore } from '../store/event-store.js';
+import type { NewEvent } from '../store/new-event.js';
 import { toCloudEvent, type CloudEventJson } from './cloud-event.mapper.js';
 import { EventSourceQuery } from './dto/event-source.query.js';
 import { ListEventsQuery } from './dto/list-events.query.js';
 import { PublishEventDto } from './dto/publish-event.dto.js';
+import { PublishPolicy, type AttributeField } from './publish-policy.js';
 
 /** The DTO's shape without its class: keeps the global ValidationPipe off this hot route. */
 type PublishEventBody = { [K in keyof PublishEventDto]: PublishEventDto[K] };
 
 const publishEventBody = new CompiledBodyPipe(PublishEventDto);
+
+const JSON_FIELDS = {
+  type: 'type',
+  source: 'source',
+  streamid: 'aggregate_id',
+};
+const jsonField: AttributeField = (attribute) => JSON_FIELDS[attribute];
 
 @ApiTags('events')
 @Controller('events')
@@ -60,6 +70,7 @@ export class EventsController {
     private readonly bus: EventBus,
     private readonly store: EventStore,
     private readonly cloudEvents: CloudEventIngress,
+    private readonly policy: PublishPolicy,
     config: ConfigService<AppConfig, true>,
   ) {
     this.maxPageBytes = config.get('event.query.max_page_bytes', {
@@ -68,6 +79,7 @@ export class EventsController {
   }
 
   @Post()
+  @Roles('publisher')
   @RouteConfig(CLOUDEVENTS_ROUTE)
   @ApiBody({ type: PublishEventDto })
   @ApiConsumes('application/json', CLOUDEVENTS_JSON, CLOUDEVENTS_BATCH_JSON)
@@ -96,10 +108,14 @@ export class EventsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CloudEventJson | CloudEventJson[]> {
+    const publisher = principalOf(request.raw);
+    if (publisher === undefined)
+      throw new Error('POST /events was called without an access check');
     const mode = contentModeOf(request.headers);
     if (mode !== 'none') {
       const { events, created } = await this.cloudEvents.append(
         readCloudEvents(mode, request.headers, body),
+        publisher,
       );
       void reply.status(created.some(Boolean) ? 201 : 200);
       if (mode === 'batch') {
@@ -122,23 +138,25 @@ export class EventsController {
         'expected_version needs aggregate_id',
       );
     }
-    const { events, created } = await this.bus.append(
-      {
-        type: dto.type,
-        data: dto.data !== undefined ? dto.data : dto.payload,
-        id: dto.id,
-        source: dto.source,
-        subject: dto.subject,
-        time: dto.time,
-        streamId: dto.aggregate_id,
-      },
-      { expectedVersion: dto.expected_version },
-    );
+    const event: NewEvent = {
+      type: dto.type,
+      data: dto.data !== undefined ? dto.data : dto.payload,
+      id: dto.id,
+      source: dto.source,
+      subject: dto.subject,
+      time: dto.time,
+      streamId: dto.aggregate_id,
+    };
+    this.policy.admit([{ event, at: jsonField }], publisher);
+    const { events, created } = await this.bus.append(event, {
+      expectedVersion: dto.expected_version,
+    });
     void reply.status(created[0] ? 201 : 200);
     return toCloudEvent(events[0]);
   }
 
   @Get()
+  @Roles('reader')
   @ApiOperation({
     summary: 'List events with filters, in position order, keyset-paginated',
     description:
@@ -188,6 +206,7 @@ export class EventsController {
   }
 
   @Get(':id')
+  @Roles('reader')
   @ApiOperation({ summary: 'One event by id' })
   @ApiProduces('application/json', CLOUDEVENTS_JSON)
   @ApiResponse({ status: 404, description: 'No such event' })

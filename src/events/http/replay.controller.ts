@@ -12,8 +12,10 @@ import type { FastifyReply } from 'fastify';
 import { ReplayService } from '../replay/replay.service.js';
 import { StartReplayDto } from './dto/start-replay.dto.js';
 import { snakeCaseKeys } from './snake-case.js';
+import { Roles } from '../../security/index.js';
 
 @ApiTags('replay')
+@Roles('admin')
 @Controller('events/replay')
 export class ReplayController {
   constructor(private readonly replays: ReplayService) {}

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
 import { v7 as uuidv7 } from 'uuid';
 import { reasonPhrase } from '../../common/http/error-response.js';
+import { principalOf } from '../../security/principal.js';
 import { eventContext } from '../bus/event-context.js';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
@@ -57,7 +58,8 @@ export function registerCorrelationHook(fastify: FastifyInstance): void {
 
 /**
  * Runs each route handler inside the request's event context, so everything it publishes
- * carries the correlation id (and W3C traceparent) without being passed by hand.
+ * carries the correlation id, the caller's key name and the W3C traceparent without being
+ * passed by hand. Interceptors run after guards: the caller is known by then.
  */
 @Injectable()
 export class RequestEventContextInterceptor implements NestInterceptor {
@@ -67,6 +69,8 @@ export class RequestEventContextInterceptor implements NestInterceptor {
     const scope = {
       requestId: String(request.id),
       correlationId: correlationIdOf(request.raw),
+      // The API key's name: stored as metadata.actor of every event the request publishes.
+      actor: principalOf(request.raw)?.name,
       refuseWhenFull: true,
       traceparent:
         typeof traceparent === 'string' && TRACEPARENT.test(traceparent)

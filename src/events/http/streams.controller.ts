@@ -6,8 +6,10 @@ import { StreamNotFoundError } from '../errors/not-found.errors.js';
 import { EventStore } from '../store/event-store.js';
 import { toCloudEvent, type CloudEventJson } from './cloud-event.mapper.js';
 import { ReadStreamQuery } from './dto/read-stream.query.js';
+import { Roles } from '../../security/index.js';
 
 @ApiTags('events')
+@Roles('reader')
 @Controller('streams')
 export class StreamsController {
   private readonly maxPageBytes: number;

@@ -4,6 +4,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { OwnedStreams } from '../bus/owned-streams.js';
 import { UnitOfWork } from '../bus/unit-of-work.js';
 import type { SagaDefinition } from './saga-definition.js';
 import { SagaStore } from './saga-store.js';
@@ -32,12 +33,17 @@ export class SagaOrchestrator
   constructor(
     private readonly uow: UnitOfWork,
     private readonly store: SagaStore,
+    private readonly ownedStreams: OwnedStreams,
   ) {}
 
-  /** Registers a saga (once per name); drive it with a durable handler calling `saga.handle`. */
+  /**
+   * Registers a saga (once per name); drive it with a durable handler calling `saga.handle`.
+   * Its streams (`<name>-<id>`) become the saga's own: POST /events cannot write to them.
+   */
   register<TData>(definition: SagaDefinition<TData>): Saga<TData> {
     if (this.sagas.has(definition.name))
       throw new Error(`saga ${definition.name} is registered twice`);
+    this.ownedStreams.claim(`${definition.name}-`, `saga ${definition.name}`);
     const saga = new Saga(definition, this.uow, this.store);
     this.sagas.set(definition.name, saga as Saga<unknown>);
     return saga;

@@ -11,8 +11,10 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { snakeCaseKeys } from '../http/snake-case.js';
 import { CreateWebhookDto } from './dto/create-webhook.dto.js';
 import { WebhookService } from './webhook.service.js';
+import { Roles } from '../../security/index.js';
 
 @ApiTags('webhook subscriptions')
+@Roles('admin')
 @Controller('subscriptions')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhookService) {}

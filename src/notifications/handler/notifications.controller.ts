@@ -5,8 +5,10 @@ import type { Repository } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
 import { Notification } from '../data/notification.entity.js';
 import { ListNotificationsQuery } from './dto/list-notifications.query.js';
+import { Roles } from '../../security/index.js';
 
 @ApiTags('notifications')
+@Roles('reader')
 @Controller('notifications')
 export class NotificationsController {
   constructor(

@@ -18,6 +18,7 @@ import {
   toProductResponse,
   type OrderResponse,
 } from './dto/order.response.js';
+import { Roles } from '../../security/index.js';
 
 const OrderId = () =>
   new ParseUUIDPipe({
@@ -30,6 +31,7 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post('orders')
+  @Roles('publisher')
   @HttpCode(202)
   @ApiOperation({
     summary:
@@ -54,6 +56,7 @@ export class OrdersController {
   }
 
   @Get('orders')
+  @Roles('reader')
   @ApiOperation({ summary: 'Orders, newest first' })
   async list(@Query() query: ListOrdersQuery) {
     const [orders, total] = await this.orders.list({
@@ -71,6 +74,7 @@ export class OrdersController {
   }
 
   @Get('orders/:id')
+  @Roles('reader')
   @ApiOperation({
     summary: 'An order: status, items, total, step history, stock and payment',
   })
@@ -79,6 +83,7 @@ export class OrdersController {
   }
 
   @Get('products')
+  @Roles('reader')
   @ApiOperation({ summary: "The simulated inventory's catalogue and stock" })
   async products() {
     return {

@@ -30,7 +30,9 @@ export class User {
   updatedAt: Date;
 }
 
+export const USER_STREAM_PREFIX = 'user-';
+
 /** The event stream that records a user's history. */
 export function userStreamId(userId: string): string {
-  return `user-${userId}`;
+  return `${USER_STREAM_PREFIX}${userId}`;
 }

@@ -19,6 +19,7 @@ import { CreateUserDto } from './dto/create-user.dto.js';
 import { ListUsersQuery } from './dto/list-users.query.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import { UserResponse } from './dto/user.response.js';
+import { Roles } from '../../security/index.js';
 
 const UserId = () =>
   new ParseUUIDPipe({
@@ -31,6 +32,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
+  @Roles('publisher')
   @ApiOperation({ summary: 'Register a user (publishes user.registered)' })
   @ApiResponse({ status: 201, type: UserResponse })
   @ApiResponse({ status: 409, description: 'Email already registered' })
@@ -39,6 +41,7 @@ export class UsersController {
   }
 
   @Get()
+  @Roles('reader')
   @ApiOperation({ summary: 'Users, oldest first' })
   async list(@Query() query: ListUsersQuery) {
     const [users, total] = await this.users.list(query.limit, query.offset);
@@ -51,6 +54,7 @@ export class UsersController {
   }
 
   @Get(':id')
+  @Roles('reader')
   @ApiOperation({
     summary: 'A user; with at_version, as it was at that version',
   })
@@ -68,6 +72,7 @@ export class UsersController {
   }
 
   @Get(':id/history')
+  @Roles('reader')
   @ApiOperation({
     summary: "The user's events, oldest first (kept after a delete)",
   })
@@ -81,6 +86,7 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @Roles('publisher')
   @ApiOperation({
     summary: 'Change email and/or name (publishes user.updated)',
   })
@@ -93,6 +99,7 @@ export class UsersController {
   }
 
   @Delete(':id')
+  @Roles('publisher')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user (publishes user.deleted)' })
   async remove(@Param('id', UserId()) id: string): Promise<void> {
