@@ -1,3 +1,4 @@
+import { bearer, testKey, withKeys } from './support/api-keys.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer as createTlsServer, type Server } from 'node:tls';
 import { join } from 'node:path';
@@ -45,6 +46,8 @@ interface StoredSecretRow {
   secret_ciphertext: string | null;
 }
 
+const ADMIN = testKey('operator', ['admin']);
+
 describe('webhook security', () => {
   let directory: ReturnType<typeof temporaryDirectory> | undefined;
   let api: TestApp | undefined;
@@ -88,11 +91,15 @@ describe('webhook security', () => {
     return { receiver: created, url: await created.start() };
   }
 
+  /** Sent with every request of the production cases, which run with an admin key. */
+  let headers: Record<string, string> | undefined;
+
   function create(body: Record<string, unknown>) {
     return (api as TestApp).request({
       method: 'POST',
       url: '/subscriptions',
       payload: body,
+      headers,
     });
   }
 
@@ -354,6 +361,7 @@ describe('webhook security', () => {
           overrides: {
             database: { path: join(dataDirectory(), 'events.db') },
             log: { level: 'silent', pretty: false },
+            ...withKeys(ADMIN),
           },
         }),
       );
@@ -368,19 +376,32 @@ describe('webhook security', () => {
 
     it('in production without security.secret_key, starts with no webhooks and answers 409 to creating one', async () => {
       process.env.NODE_ENV = 'production';
-      await boot({ webhooks: { allowed_hosts: ['127.0.0.1'] } });
-      const { url } = await receiver();
+      headers = bearer(ADMIN);
+      try {
+        await boot({
+          webhooks: { allowed_hosts: ['127.0.0.1'] },
+          ...withKeys(ADMIN),
+        });
+        const { url } = await receiver();
 
-      const response = await create({ name: 'refused', pattern: '**', url });
+        const response = await create({ name: 'refused', pattern: '**', url });
 
-      const body = expectClientError(response, 409, 'security.secret_key');
-      expect(body.setting).toBe('security.secret_key');
-      expect(
-        (await getJson(api as TestApp, '/subscriptions')).subscriptions,
-      ).toEqual([]);
-      expect(existsSync(join(dataDirectory(), 'secret.key'))).toBe(false);
-      await (api as TestApp).restart({ security: { secret_key: SECRET_KEY } });
-      await subscribe({ name: 'accepted', pattern: '**', url });
+        const body = expectClientError(response, 409, 'security.secret_key');
+        expect(body.setting).toBe('security.secret_key');
+        const list = await (api as TestApp).request({
+          method: 'GET',
+          url: '/subscriptions',
+          headers,
+        });
+        expect(list.json().subscriptions).toEqual([]);
+        expect(existsSync(join(dataDirectory(), 'secret.key'))).toBe(false);
+        await (api as TestApp).restart({
+          security: { secret_key: SECRET_KEY, api_keys: [ADMIN.entry] },
+        });
+        await subscribe({ name: 'accepted', pattern: '**', url });
+      } finally {
+        headers = undefined;
+      }
     });
   });
 
