@@ -12,11 +12,7 @@ import { registerRequestLog } from './logging/request-log.hook.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
-import { registerCloudEventParsers } from './events/cloudevents/content-type-parsers.js';
-import {
-  RequestEventContextInterceptor,
-  registerCorrelationHook,
-} from './events/http/request-context.js';
+import { registerEventsHttp } from './events/index.js';
 import { collectRoutes, registerAccessHooks } from './security/access.hooks.js';
 import { ApiKeys } from './security/api-keys.js';
 import { registerHttpHardening } from './security/http-hardening.js';
@@ -53,13 +49,11 @@ export async function createApp(
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalInterceptors(new RequestEventContextInterceptor());
   const fastify = adapter.getInstance();
   await registerHttpHardening(app, config);
   registerAccessHooks(fastify, routes, app.get(ApiKeys));
   fastify.removeContentTypeParser('text/plain');
-  registerCloudEventParsers(fastify);
-  registerCorrelationHook(fastify);
+  registerEventsHttp(fastify);
   registerRequestLog(fastify, PinoLogger.root);
 
   const document = SwaggerModule.createDocument(

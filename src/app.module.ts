@@ -9,7 +9,8 @@ import { AnalyticsModule } from './analytics/analytics.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
-import { EventsModule } from './events/events.module.js';
+import { EventsModule } from './events/index.js';
+import { eventsOptionsFrom } from './events-options.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
@@ -39,7 +40,7 @@ export class AppModule {
         SecurityModule.forRoot(routes),
         EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
         DatabaseModule,
-        EventsModule,
+        EventsModule.forRoot(eventsOptionsFrom(config)),
         HealthModule,
         UsersModule,
         NotificationsModule,

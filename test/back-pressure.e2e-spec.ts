@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GroupCommitWriter } from '../src/events/bus/group-commit-writer.js';
+import { GroupCommitWriter } from '../src/events/bus/writer/group-commit-writer.js';
 import { EventBus } from '../src/events/index.js';
 import {
   eventually,

@@ -1,6 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GroupCommitWriter } from '../src/events/bus/group-commit-writer.js';
+import { GroupCommitWriter } from '../src/events/bus/writer/group-commit-writer.js';
 import {
   EventsModule,
   OnDomainEvent,

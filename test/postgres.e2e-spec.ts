@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventBus, RetentionService } from '../src/events/index.js';
+import { EventBus } from '../src/events/index.js';
+import { RetentionService } from '../src/events/retention/retention.service.js';
 import { allEvents } from './support/http.js';
 import {
   createTestDatabase,

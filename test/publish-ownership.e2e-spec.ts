@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventStore } from '../src/events/index.js';
+import { EventStore } from '../src/events/store/event-store.js';
 import { bearer, testKey, withKeys, type TestKey } from './support/api-keys.js';
 import { expectClientError, type CloudEvent } from './support/http.js';
 import {

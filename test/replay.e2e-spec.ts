@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventBus, ReplayService } from '../src/events/index.js';
+import { EventBus } from '../src/events/index.js';
+import { ReplayService } from '../src/events/replay/replay.service.js';
 import {
   allEvents,
   expectClientError,

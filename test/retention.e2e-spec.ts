@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RetentionService } from '../src/events/index.js';
+import { RetentionService } from '../src/events/retention/retention.service.js';
 import {
   allEvents,
   getJson,

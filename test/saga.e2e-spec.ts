@@ -2,10 +2,10 @@ import { Inject, Injectable, Module } from '@nestjs/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import {
+  EventsModule,
   defineSaga,
   EventBus,
   OnDomainEvent,
-  SagaModule,
   SagaOrchestrator,
   UnitOfWork,
   type HandlerContext,
@@ -121,7 +121,7 @@ class ProbeSaga {
   }
 }
 
-@Module({ imports: [SagaModule], providers: [ProbeSaga] })
+@Module({ imports: [EventsModule.forFeature()], providers: [ProbeSaga] })
 class ProbeSagaModule {}
 
 describe('saga API', () => {

@@ -1,86 +1,61 @@
-import { Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
-import { CommitFeed } from './bus/commit-feed.js';
-import { EventBus } from './bus/event-bus.js';
-import { EventPreparer } from './bus/event-preparer.js';
-import { GroupCommitWriter } from './bus/group-commit-writer.js';
-import { LiveEvents } from './bus/live-events.js';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { OwnedStreams } from './bus/owned-streams.js';
-import { UnitOfWork } from './bus/unit-of-work.js';
-import { CloudEventIngress } from './cloudevents/cloud-event-ingress.js';
-import { DeadLetterService } from './dispatch/dead-letter.service.js';
-import { DeliveryStatusService } from './dispatch/delivery-status.service.js';
-import { Dispatcher } from './dispatch/dispatcher.js';
-import { EventStatsService } from './dispatch/event-stats.service.js';
-import { SubscriptionExplorer } from './dispatch/subscription-explorer.js';
-import { SubscriptionFactory } from './dispatch/subscription-factory.js';
-import { DeadLettersController } from './http/dead-letters.controller.js';
-import { EventMonitoringController } from './http/event-monitoring.controller.js';
-import { EventsController } from './http/events.controller.js';
-import { PublishPolicy } from './http/publish-policy.js';
-import { ReplayController } from './http/replay.controller.js';
-import { StreamsController } from './http/streams.controller.js';
-import { ReplayService } from './replay/replay.service.js';
-import { RetentionService } from './retention/retention.service.js';
-import { DeadLetterStore } from './store/dead-letter-store.js';
-import { EventStore } from './store/event-store.js';
-import { RetentionStore } from './store/retention-store.js';
-import { StorageProbe } from './store/storage-probe.js';
-import { SubscriptionStore } from './store/subscription-store.js';
-import { WebhookSecretVault } from './webhooks/webhook-secret-vault.js';
-import { WebhookService } from './webhooks/webhook.service.js';
-import { WebhookStore } from './webhooks/webhook-store.js';
-import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { EventsCoreModule } from './events-core.module.js';
+import type { EventsOptions } from './events.options.js';
 
-/** The platform every feature module publishes and subscribes through. */
-@Module({
-  imports: [DiscoveryModule],
-  controllers: [
-    EventMonitoringController,
-    DeadLettersController,
-    ReplayController,
-    EventsController,
-    StreamsController,
-    WebhooksController,
-  ],
-  providers: [
-    EventStore,
-    SubscriptionStore,
-    DeadLetterStore,
-    StorageProbe,
-    EventPreparer,
-    CommitFeed,
-    GroupCommitWriter,
-    LiveEvents,
-    EventBus,
-    UnitOfWork,
-    SubscriptionFactory,
-    SubscriptionExplorer,
-    Dispatcher,
-    DeliveryStatusService,
-    DeadLetterService,
-    EventStatsService,
-    ReplayService,
-    RetentionStore,
-    RetentionService,
-    CloudEventIngress,
-    OwnedStreams,
-    PublishPolicy,
-    WebhookStore,
-    WebhookSecretVault,
-    WebhookService,
-  ],
-  exports: [
-    GroupCommitWriter,
-    RetentionService,
-    ReplayService,
-    EventBus,
-    UnitOfWork,
-    EventStore,
-    Dispatcher,
-    EventStatsService,
-    SubscriptionFactory,
-    OwnedStreams,
-  ],
-})
-export class EventsModule {}
+/** What a feature module declares about the events it owns. */
+export interface EventsFeature {
+  /** Who owns the streams (a name for error messages), usually the module's name. */
+  owner?: string;
+  /**
+   * Stream prefixes of the module's aggregates (`user-`): their events are written by the
+   * module's own code alone, never through POST /events.
+   */
+  streams?: string[];
+}
+
+const FEATURE = Symbol('EVENTS_FEATURE');
+
+@Injectable()
+class EventsFeatureClaims implements OnModuleInit {
+  constructor(
+    @Inject(FEATURE) private readonly feature: EventsFeature,
+    private readonly owned: OwnedStreams,
+  ) {}
+
+  onModuleInit(): void {
+    for (const prefix of this.feature.streams ?? [])
+      this.owned.claim(prefix, this.feature.owner ?? 'a feature module');
+  }
+}
+
+/**
+ * The event platform. The application imports `EventsModule.forRoot(options)` once; each
+ * feature module imports `EventsModule.forFeature({...})` to publish (EventBus, UnitOfWork),
+ * subscribe (@OnDomainEvent) and claim its aggregates' streams.
+ */
+@Module({})
+export class EventsModule {
+  static forRoot(options: EventsOptions): DynamicModule {
+    return {
+      module: EventsModule,
+      imports: [EventsCoreModule.create(options)],
+    };
+  }
+
+  static forFeature(feature: EventsFeature = {}): DynamicModule {
+    return {
+      module: EventsModule,
+      providers: [
+        { provide: FEATURE, useValue: feature },
+        { provide: EventsFeatureClaims, useClass: EventsFeatureClaims },
+      ],
+    };
+  }
+}

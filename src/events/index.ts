@@ -1,12 +1,24 @@
-// The events module's public API: what feature modules import.
-export { EventsModule } from './events.module.js';
+// The event platform's public API: everything a feature module (or the application) may import
+// from src/events. A dependency rule (.dependency-cruiser.cjs) keeps features from reaching past it.
+
+// the module
+export { EventsModule, type EventsFeature } from './events.module.js';
+export type { EventsOptions, EventsHttpSurface } from './events.options.js';
+
+// publishing
 export { EventBus, type PublishOptions } from './bus/event-bus.js';
 export { UnitOfWork } from './bus/unit-of-work.js';
 export type { Transaction } from './bus/transaction.js';
 export { DomainEvent, type EventClass } from './bus/domain-event.decorator.js';
-export { OwnedStreams } from './bus/owned-streams.js';
-export { SystemEvents, type DeadLetteredNotice } from './bus/live-events.js';
 export type { Publishable } from './bus/event-preparer.js';
+export type {
+  NewEvent,
+  AppendOptions,
+  ExpectedVersion,
+} from './store/new-event.js';
+export { ConcurrencyError } from './errors/concurrency.error.js';
+
+// subscribing
 export {
   OnDomainEvent,
   OnDomainEvents,
@@ -14,51 +26,29 @@ export {
 } from './dispatch/on-domain-event.decorator.js';
 export type {
   DomainEventHandler,
+  DomainEventsHandler,
   HandlerContext,
   TransactionalHandlerContext,
 } from './dispatch/handler-context.js';
 export { OnReset, type ResetHook } from './dispatch/on-reset.decorator.js';
-export { Dispatcher } from './dispatch/dispatcher.js';
+export { PermanentFailure } from './errors/handler-failures.js';
+export { SystemEvents, type DeadLetteredNotice } from './bus/live-events.js';
+export type { StoredEvent, EventMetadata } from './store/stored-event.js';
+
+// reading and event sourcing
 export {
-  ReplayService,
-  type ReplayRequest,
-  type ReplayPreview,
-} from './replay/replay.service.js';
-export type { ReplayJob, ReplayState } from './replay/replay-job.js';
-export {
-  RetentionService,
-  type PruneReport,
-} from './retention/retention.service.js';
-export { SubscriptionFactory } from './dispatch/subscription-factory.js';
-export type { SubscriptionDefinition } from './dispatch/subscription-definition.js';
-export { EventStore } from './store/event-store.js';
+  EventStreams,
+  type ReadStreamOptions,
+} from './sourcing/event-streams.js';
 export { AggregateRoot, type AppliedEvent } from './sourcing/aggregate-root.js';
 export {
   toCloudEvent,
   type CloudEventJson,
-} from './http/cloud-event.mapper.js';
-export type { StoredEvent, EventMetadata } from './store/stored-event.js';
-export type {
-  NewEvent,
-  AppendOptions,
-  ExpectedVersion,
-} from './store/new-event.js';
-export { ConcurrencyError } from './errors/concurrency.error.js';
-export { PermanentFailure } from './errors/handler-failures.js';
-export { EventPattern } from './event-pattern.js';
-export { WebhookService } from './webhooks/webhook.service.js';
-export {
-  WEBHOOK_DNS_LOOKUP,
-  type DnsLookup,
-  type ResolvedAddress,
-} from './webhooks/webhook-dns.js';
-export {
-  binaryMessage,
-  structuredMessage,
-} from './cloudevents/cloud-event-writer.js';
-export { SagaModule } from './saga/saga.module.js';
+} from './cloudevents/cloud-event.mapper.js';
+
+// sagas
 export { SagaOrchestrator } from './saga/saga-orchestrator.js';
-export { Saga } from './saga/saga.js';
+export type { Saga } from './saga/saga.js';
 export {
   defineSaga,
   type SagaContext,
@@ -71,3 +61,12 @@ export {
   type SagaStepContext,
 } from './saga/saga-definition.js';
 export { SagaStepTimeoutError } from './saga/saga.errors.js';
+
+// the application's HTTP wiring and health checks
+export {
+  EventsHealth,
+  type StorageFault,
+  type SubscriptionLag,
+} from './dispatch/events-health.js';
+export { registerEventsHttp } from './http/register-events-http.js';
+export { correlationIdOf, currentRequestIds } from './http/request-context.js';

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { EventsModule } from '../events/events.module.js';
 import { HealthController } from './health.controller.js';
 import { StorageHealthIndicator } from './storage.health.js';
 import { SubscriptionsHealthIndicator } from './subscriptions.health.js';
 
 @Module({
-  imports: [TerminusModule, EventsModule],
+  imports: [TerminusModule],
   controllers: [HealthController],
   providers: [SubscriptionsHealthIndicator, StorageHealthIndicator],
 })

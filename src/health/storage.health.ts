@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { GroupCommitWriter } from '../events/bus/group-commit-writer.js';
+import { EventsHealth } from '../events/index.js';
 
 /**
  * Down while the event store cannot be written (an I/O error, a full disk, a read-only file):
@@ -10,12 +10,12 @@ import { GroupCommitWriter } from '../events/bus/group-commit-writer.js';
 export class StorageHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
-    private readonly writer: GroupCommitWriter,
+    private readonly events: EventsHealth,
   ) {}
 
   check(key: string) {
     const session = this.health.check(key);
-    const fault = this.writer.health.current;
+    const fault = this.events.storageFault;
     return fault
       ? session.down({
           writable: false,

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import type { AppConfig } from '../config/app-config.js';
-import { Dispatcher } from '../events/dispatch/dispatcher.js';
+import { EventsHealth } from '../events/index.js';
 
 /**
  * Reports every durable subscription's lag and which are more than health.max_lag events behind
@@ -12,31 +10,24 @@ import { Dispatcher } from '../events/dispatch/dispatcher.js';
  */
 @Injectable()
 export class SubscriptionsHealthIndicator {
-  private readonly maxLag: number;
-
   constructor(
     private readonly health: HealthIndicatorService,
-    private readonly dispatcher: Dispatcher,
-    config: ConfigService<AppConfig, true>,
-  ) {
-    this.maxLag = config.get('health.max_lag', { infer: true });
-  }
+    private readonly events: EventsHealth,
+  ) {}
 
   check(key: string) {
-    const head = this.dispatcher.head;
     const lag: Record<string, number> = {};
     const behind: string[] = [];
     const blocking: string[] = [];
-    for (const { definition, snapshot } of this.dispatcher.all) {
-      const value = Math.max(0, head - snapshot.position);
-      lag[definition.name] = value;
-      if (value <= this.maxLag) continue;
-      behind.push(definition.name);
-      if (definition.failReadinessOnLag) blocking.push(definition.name);
+    for (const subscription of this.events.subscriptions()) {
+      lag[subscription.name] = subscription.lag;
+      if (!subscription.behind) continue;
+      behind.push(subscription.name);
+      if (subscription.failReadinessOnLag) blocking.push(subscription.name);
     }
     const details = {
       lag,
-      max_lag: this.maxLag,
+      max_lag: this.events.maxLag,
       behind,
       blocking_readiness: blocking,
     };

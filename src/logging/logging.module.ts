@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config.js';
-import { eventContext } from '../events/bus/event-context.js';
+import { currentRequestIds } from '../events/index.js';
 
 const PRETTY_HIDDEN_FIELDS = [
   'pid',
@@ -51,15 +51,8 @@ const PRETTY_HIDDEN_FIELDS = [
               ],
               censor: '[redacted]',
             },
-            mixin: () => {
-              const context = eventContext.current();
-              return context?.requestId
-                ? {
-                    requestId: context.requestId,
-                    correlationId: context.correlationId,
-                  }
-                : {};
-            },
+            // The request's ids, or those of the request whose events a handler handles.
+            mixin: () => currentRequestIds() ?? {},
             transport: pretty
               ? {
                   target: 'pino-pretty',

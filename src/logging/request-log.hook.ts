@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { correlationIdOf } from '../events/http/request-context.js';
+import { correlationIdOf } from '../events/index.js';
 
 /**
  * One line per request once it is answered: method, path, status, time, request and

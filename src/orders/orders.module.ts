@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { READ_DATA_SOURCE } from '../database/read-data-source.js';
-import { EventsModule, SagaModule } from '../events/index.js';
+import { EventsModule } from '../events/index.js';
 import { Order } from './data/order.entity.js';
 import { Payment } from './data/payment.entity.js';
 import { Product } from './data/product.entity.js';
@@ -19,8 +19,8 @@ const ENTITIES = [Order, Product, StockReservation, Payment];
   imports: [
     TypeOrmModule.forFeature(ENTITIES),
     TypeOrmModule.forFeature(ENTITIES, READ_DATA_SOURCE),
-    EventsModule,
-    SagaModule,
+    // The order saga claims its stream (order-<id>) as it registers.
+    EventsModule.forFeature({ owner: 'the orders module' }),
   ],
   controllers: [OrdersController],
   providers: [

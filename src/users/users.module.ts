@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { READ_DATA_SOURCE } from '../database/read-data-source.js';
-import { EventsModule, OwnedStreams } from '../events/index.js';
+import { EventsModule } from '../events/index.js';
 import { User, USER_STREAM_PREFIX } from './data/user.entity.js';
 import { UsersRepository } from './data/users.repository.js';
 import { UsersController } from './handler/users.controller.js';
@@ -11,14 +11,13 @@ import { UsersService } from './service/users.service.js';
   imports: [
     TypeOrmModule.forFeature([User]),
     TypeOrmModule.forFeature([User], READ_DATA_SOURCE),
-    EventsModule,
+    // A user is rebuilt from its stream: only this module may write to it.
+    EventsModule.forFeature({
+      owner: 'the users module',
+      streams: [USER_STREAM_PREFIX],
+    }),
   ],
   controllers: [UsersController],
   providers: [UsersService, UsersRepository],
 })
-export class UsersModule {
-  // A user is rebuilt from its stream: only this module may write to it.
-  constructor(streams: OwnedStreams) {
-    streams.claim(USER_STREAM_PREFIX, 'the users module');
-  }
-}
+export class UsersModule {}

@@ -3,7 +3,7 @@ import {
   WEBHOOK_DNS_LOOKUP,
   type DnsLookup,
   type ResolvedAddress,
-} from '../../src/events/index.js';
+} from '../../src/events/webhooks/webhook-dns.js';
 
 /** A DNS resolver whose answers the test writes; counts its calls. */
 export class ScriptedResolver {

@@ -1,4 +1,4 @@
-import { isValidEventType } from '../event-pattern.js';
+import { isValidEventType } from '../patterns/event-pattern.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any constructor signature qualifies
 export type EventClass<T extends object = object> = new (...args: any[]) => T;

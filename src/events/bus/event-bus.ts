@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { Dispatcher } from '../dispatch/dispatcher.js';
+import { DeliveryBarrier } from './delivery-barrier.js';
 import type { AppendResult } from '../store/event-store.js';
 import type { AppendOptions, ExpectedVersion } from '../store/new-event.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { eventContext } from './event-context.js';
 import { EventPreparer, type Publishable } from './event-preparer.js';
-import { GroupCommitWriter, type BufferPolicy } from './group-commit-writer.js';
+import {
+  GroupCommitWriter,
+  type BufferPolicy,
+} from './writer/group-commit-writer.js';
 
 export interface PublishOptions extends AppendOptions {
   /**
@@ -25,7 +28,7 @@ export class EventBus {
   constructor(
     private readonly preparer: EventPreparer,
     private readonly writer: GroupCommitWriter,
-    private readonly dispatcher: Dispatcher,
+    private readonly delivery: DeliveryBarrier,
   ) {}
 
   // The array overload comes first: an array is an object, so it would match Publishable too.
@@ -73,7 +76,7 @@ export class EventBus {
       duringShutdown: inHandler,
     });
     if (!inHandler) {
-      await this.dispatcher.waitIfSynchronous(
+      await this.delivery.afterCommit(
         result.events.filter((_, i) => result.created[i]),
       );
     }

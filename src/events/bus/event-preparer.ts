@@ -1,8 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
+import { Injectable, Inject } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import type { AppConfig } from '../../config/app-config.js';
 import { EventValidationError } from '../errors/event-validation.error.js';
 import type { AppendRequest } from '../store/event-store.js';
 import type { AppendOptions, NewEvent } from '../store/new-event.js';
@@ -21,8 +20,8 @@ export type Publishable = NewEvent | object;
 export class EventPreparer {
   private readonly source: string;
 
-  constructor(config: ConfigService<AppConfig, true>) {
-    this.source = config.get('event.source', { infer: true });
+  constructor(@Inject(EVENTS_OPTIONS) options: EventsOptions) {
+    this.source = options.source;
   }
 
   /** `context`: the publishing caller's, read where the publish call was made. */

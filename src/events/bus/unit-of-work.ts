@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Dispatcher } from '../dispatch/dispatcher.js';
+import { DeliveryBarrier } from './delivery-barrier.js';
 import { eventContext } from './event-context.js';
-import { GroupCommitWriter, type BufferPolicy } from './group-commit-writer.js';
+import {
+  GroupCommitWriter,
+  type BufferPolicy,
+} from './writer/group-commit-writer.js';
 import type { Transaction } from './transaction.js';
 
 /**
@@ -20,7 +23,7 @@ import type { Transaction } from './transaction.js';
 export class UnitOfWork {
   constructor(
     private readonly writer: GroupCommitWriter,
-    private readonly dispatcher: Dispatcher,
+    private readonly delivery: DeliveryBarrier,
   ) {}
 
   /**
@@ -38,7 +41,7 @@ export class UnitOfWork {
       whenFull: whenFull ?? (context?.refuseWhenFull ? 'reject' : 'wait'),
       duringShutdown: inHandler,
     });
-    if (!inHandler) await this.dispatcher.waitIfSynchronous(events);
+    if (!inHandler) await this.delivery.afterCommit(events);
     return value;
   }
 }

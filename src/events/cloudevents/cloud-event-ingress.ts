@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../security/index.js';
 import { eventContext } from '../bus/event-context.js';
 import type { Transaction } from '../bus/transaction.js';
-import { GroupCommitWriter } from '../bus/group-commit-writer.js';
-import { Dispatcher } from '../dispatch/dispatcher.js';
-import { PublishPolicy } from '../http/publish-policy.js';
+import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
+import { DeliveryBarrier } from '../bus/delivery-barrier.js';
+import { PublishPolicy } from '../bus/publish-policy.js';
 import type { AppendResult } from '../store/event-store.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import type { IncomingCloudEvent } from './cloud-event-reader.js';
@@ -19,7 +19,7 @@ import type { IncomingCloudEvent } from './cloud-event-reader.js';
 export class CloudEventIngress {
   constructor(
     private readonly writer: GroupCommitWriter,
-    private readonly dispatcher: Dispatcher,
+    private readonly delivery: DeliveryBarrier,
     private readonly policy: PublishPolicy,
   ) {}
 
@@ -42,7 +42,7 @@ export class CloudEventIngress {
     // The unit reports the events it created; a repeated source + id returns the stored one.
     const fresh = new Set(appended.map((event) => event.position));
     const created = events.map((event) => fresh.delete(event.position));
-    await this.dispatcher.waitIfSynchronous(appended);
+    await this.delivery.afterCommit(appended);
     return { events, created };
   }
 }

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { UnsupportedMediaTypeException } from '@nestjs/common';
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
-import { isValidEventType } from '../event-pattern.js';
+import { isValidEventType } from '../patterns/event-pattern.js';
 import type { NewEvent } from '../store/new-event.js';
 import {
   CLOUDEVENTS_CORE_ATTRIBUTES,

@@ -1,5 +1,5 @@
 import { CloudEvent, HTTP } from 'cloudevents';
-import { toCloudEvent } from '../http/cloud-event.mapper.js';
+import { toCloudEvent } from './cloud-event.mapper.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { CE_HEADER_PREFIX } from './content-mode.js';
 import { bodyFromData } from './data-codec.js';

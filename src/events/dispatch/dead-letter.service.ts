@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError } from '../../common/errors/domain-error.js';
 import { publicError } from '../../common/errors/public-error.js';
-import { GroupCommitWriter } from '../bus/group-commit-writer.js';
+import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
 import { DeadLetterNotFoundError } from '../errors/not-found.errors.js';
 import {
   DeadLetterStore,

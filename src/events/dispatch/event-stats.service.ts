@@ -1,7 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AppConfig } from '../../config/app-config.js';
-import { GroupCommitWriter } from '../bus/group-commit-writer.js';
+import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
+import { Injectable, Inject } from '@nestjs/common';
+import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
 import { EventStore } from '../store/event-store.js';
 import { RetentionStore } from '../store/retention-store.js';
@@ -56,12 +55,10 @@ export class EventStatsService {
     private readonly dispatcher: Dispatcher,
     private readonly writer: GroupCommitWriter,
     private readonly retention: RetentionStore,
-    config: ConfigService<AppConfig, true>,
+    @Inject(EVENTS_OPTIONS) options: EventsOptions,
   ) {
-    this.retentionDays = config.get('event.store.retention_days', {
-      infer: true,
-    });
-    this.maxLag = config.get('health.max_lag', { infer: true });
+    this.retentionDays = options.retention.days;
+    this.maxLag = options.maxLag;
   }
 
   async stats(): Promise<EventStats> {

@@ -1,4 +1,4 @@
-import type { EventPattern } from '../event-pattern.js';
+import type { EventPattern } from '../patterns/event-pattern.js';
 import type { ResetHook } from './on-reset.decorator.js';
 import type {
   DomainEventHandler,

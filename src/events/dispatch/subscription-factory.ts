@@ -1,9 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AppConfig } from '../../config/app-config.js';
+import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
+import { Injectable, Inject } from '@nestjs/common';
 import { parseDurationMs } from '../../config/duration.js';
 import { eventTypeOf } from '../bus/domain-event.decorator.js';
-import { EventPattern } from '../event-pattern.js';
+import { EventPattern } from '../patterns/event-pattern.js';
 import type {
   DomainEventHandler,
   DomainEventsHandler,
@@ -22,7 +21,9 @@ const SUBSCRIPTION_NAME = /^[a-z0-9]+([._-][a-z0-9]+)*$/;
  */
 @Injectable()
 export class SubscriptionFactory {
-  constructor(private readonly config: ConfigService<AppConfig, true>) {}
+  constructor(
+    @Inject(EVENTS_OPTIONS) private readonly options: EventsOptions,
+  ) {}
 
   /**
    * `handler` takes one event, or with `{ batch: true }` an array of events.
@@ -41,7 +42,7 @@ export class SubscriptionFactory {
         `${owner}: subscription name ${JSON.stringify(options.name)} must be lower-case words joined by '.', '_' or '-'`,
       );
     }
-    const defaults = this.config.get('event.handlers', { infer: true });
+    const defaults = this.options.handlers;
     return {
       name: options.name,
       patterns: selectors.map((selector) => toPattern(selector, owner)),
@@ -55,19 +56,19 @@ export class SubscriptionFactory {
       failReadinessOnLag: options.failReadinessOnLag ?? true,
       timeoutMs: duration(
         options.timeout,
-        defaults.timeout,
+        defaults.timeoutMs,
         `${owner} timeout`,
       ),
       retry: {
-        attempts: options.retryCount ?? defaults.retry_count,
+        attempts: options.retryCount ?? defaults.retryCount,
         delayMs: duration(
           options.retryDelay,
-          defaults.retry_delay,
+          defaults.retryDelayMs,
           `${owner} retryDelay`,
         ),
         maxDelayMs: duration(
           options.retryMaxDelay,
-          defaults.retry_max_delay,
+          defaults.retryMaxDelayMs,
           `${owner} retryMaxDelay`,
         ),
       },

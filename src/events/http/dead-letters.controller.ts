@@ -10,7 +10,7 @@ import {
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { DeadLetterService } from '../dispatch/dead-letter.service.js';
 import { ListDeadLettersQuery } from './dto/list-dead-letters.query.js';
-import { snakeCaseKeys } from './snake-case.js';
+import { snakeCaseKeys } from '../../common/http/snake-case.js';
 import { Roles } from '../../security/index.js';
 
 @ApiTags('dead letters')

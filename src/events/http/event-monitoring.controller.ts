@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DeliveryStatusService } from '../dispatch/delivery-status.service.js';
 import { EventStatsService } from '../dispatch/event-stats.service.js';
 import { EventSourceQuery } from './dto/event-source.query.js';
-import { snakeCaseKeys } from './snake-case.js';
+import { snakeCaseKeys } from '../../common/http/snake-case.js';
 import { Roles } from '../../security/index.js';
 
 @ApiTags('events')

@@ -1,3 +1,4 @@
+import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
 import {
   Body,
   Controller,
@@ -8,8 +9,8 @@ import {
   Query,
   Req,
   Res,
+  Inject,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import {
   ApiBody,
@@ -22,7 +23,6 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
 import { CompiledBodyPipe } from '../../common/http/compiled-body.pipe.js';
-import type { AppConfig } from '../../config/app-config.js';
 import { principalOf, Roles } from '../../security/index.js';
 import { EventBus } from '../bus/event-bus.js';
 import { CloudEventIngress } from '../cloudevents/cloud-event-ingress.js';
@@ -40,14 +40,17 @@ import {
   CLOUDEVENT_CONTENT_TYPE,
 } from '../cloudevents/negotiation.js';
 import { EventNotFoundError } from '../errors/not-found.errors.js';
-import { EventPattern } from '../event-pattern.js';
+import { EventPattern } from '../patterns/event-pattern.js';
 import { EventStore } from '../store/event-store.js';
 import type { NewEvent } from '../store/new-event.js';
-import { toCloudEvent, type CloudEventJson } from './cloud-event.mapper.js';
+import {
+  toCloudEvent,
+  type CloudEventJson,
+} from '../cloudevents/cloud-event.mapper.js';
 import { EventSourceQuery } from './dto/event-source.query.js';
 import { ListEventsQuery } from './dto/list-events.query.js';
 import { PublishEventDto } from './dto/publish-event.dto.js';
-import { PublishPolicy, type AttributeField } from './publish-policy.js';
+import { PublishPolicy, type AttributeField } from '../bus/publish-policy.js';
 
 /** The DTO's shape without its class: keeps the global ValidationPipe off this hot route. */
 type PublishEventBody = { [K in keyof PublishEventDto]: PublishEventDto[K] };
@@ -71,11 +74,9 @@ export class EventsController {
     private readonly store: EventStore,
     private readonly cloudEvents: CloudEventIngress,
     private readonly policy: PublishPolicy,
-    config: ConfigService<AppConfig, true>,
+    @Inject(EVENTS_OPTIONS) options: EventsOptions,
   ) {
-    this.maxPageBytes = config.get('event.query.max_page_bytes', {
-      infer: true,
-    });
+    this.maxPageBytes = options.query.maxPageBytes;
   }
 
   @Post()

@@ -11,7 +11,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ReplayService } from '../replay/replay.service.js';
 import { StartReplayDto } from './dto/start-replay.dto.js';
-import { snakeCaseKeys } from './snake-case.js';
+import { snakeCaseKeys } from '../../common/http/snake-case.js';
 import { Roles } from '../../security/index.js';
 
 @ApiTags('replay')

@@ -82,3 +82,17 @@ export class RequestEventContextInterceptor implements NestInterceptor {
     );
   }
 }
+
+/**
+ * The ids of the request being served (or of the request whose events a handler is handling),
+ * for log lines: undefined outside both.
+ */
+export function currentRequestIds():
+  { requestId?: string; correlationId?: string } | undefined {
+  const context = eventContext.current();
+  if (!context?.requestId && !context?.correlationId) return undefined;
+  return {
+    requestId: context.requestId,
+    correlationId: context.correlationId,
+  };
+}

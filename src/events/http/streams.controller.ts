@@ -1,10 +1,12 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AppConfig } from '../../config/app-config.js';
+import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
+import { Controller, Get, Param, Query, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { StreamNotFoundError } from '../errors/not-found.errors.js';
 import { EventStore } from '../store/event-store.js';
-import { toCloudEvent, type CloudEventJson } from './cloud-event.mapper.js';
+import {
+  toCloudEvent,
+  type CloudEventJson,
+} from '../cloudevents/cloud-event.mapper.js';
 import { ReadStreamQuery } from './dto/read-stream.query.js';
 import { Roles } from '../../security/index.js';
 
@@ -16,11 +18,9 @@ export class StreamsController {
 
   constructor(
     private readonly store: EventStore,
-    config: ConfigService<AppConfig, true>,
+    @Inject(EVENTS_OPTIONS) options: EventsOptions,
   ) {
-    this.maxPageBytes = config.get('event.query.max_page_bytes', {
-      infer: true,
-    });
+    this.maxPageBytes = options.query.maxPageBytes;
   }
 
   @Get(':streamId')

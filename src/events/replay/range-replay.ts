@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { publicError } from '../../common/errors/public-error.js';
-import type { GroupCommitWriter } from '../bus/group-commit-writer.js';
+import type { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
 import type { Transaction } from '../bus/transaction.js';
 import { DeliveryLog } from '../dispatch/delivery-log.js';
 import { HandlerInvoker } from '../dispatch/handler-invoker.js';
@@ -10,7 +10,7 @@ import {
   type SubscriptionDefinition,
 } from '../dispatch/subscription-definition.js';
 import { isPermanentFailure } from '../errors/handler-failures.js';
-import type { EventPattern } from '../event-pattern.js';
+import type { EventPattern } from '../patterns/event-pattern.js';
 import type { EventRange } from '../store/event-range.js';
 import type { EventStore } from '../store/event-store.js';
 import type { StoredEvent } from '../store/stored-event.js';

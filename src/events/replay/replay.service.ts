@@ -7,9 +7,10 @@ import {
 import { InvalidInputError } from '../../common/errors/domain-error.js';
 import { publicError } from '../../common/errors/public-error.js';
 import { eventContext } from '../bus/event-context.js';
-import { GroupCommitWriter } from '../bus/group-commit-writer.js';
+import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
 import { LiveEvents } from '../bus/live-events.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
+import { SubscriptionControl } from '../dispatch/subscription-control.js';
 import {
   matchesAny,
   type SubscriptionDefinition,
@@ -24,7 +25,7 @@ import {
   ReplayAlreadyRunningError,
   ResetNotCancellableError,
 } from '../errors/replay.errors.js';
-import { EventPattern } from '../event-pattern.js';
+import { EventPattern } from '../patterns/event-pattern.js';
 import type { EventRange } from '../store/event-range.js';
 import { EventStore } from '../store/event-store.js';
 import { RangeReplay } from './range-replay.js';
@@ -70,6 +71,7 @@ export class ReplayService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly dispatcher: Dispatcher,
+    private readonly control: SubscriptionControl,
     private readonly store: EventStore,
     private readonly writer: GroupCommitWriter,
     private readonly live: LiveEvents,
@@ -170,7 +172,7 @@ export class ReplayService implements BeforeApplicationShutdown {
     head: number,
     job: ReplayJob,
   ): Promise<void> {
-    const rewound = await this.dispatcher.rewind(
+    const rewound = await this.control.rewind(
       definition.name,
       definition.reset as NonNullable<SubscriptionDefinition['reset']>,
     );

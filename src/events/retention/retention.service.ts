@@ -1,12 +1,12 @@
+import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
 import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  Inject,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AppConfig } from '../../config/app-config.js';
-import { GroupCommitWriter } from '../bus/group-commit-writer.js';
+import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
 import { RetentionStore } from '../store/retention-store.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -41,14 +41,10 @@ export class RetentionService
   constructor(
     private readonly store: RetentionStore,
     private readonly writer: GroupCommitWriter,
-    config: ConfigService<AppConfig, true>,
+    @Inject(EVENTS_OPTIONS) options: EventsOptions,
   ) {
-    this.retentionDays = config.get('event.store.retention_days', {
-      infer: true,
-    });
-    this.intervalMs = config.get('event.store.prune_interval', {
-      infer: true,
-    });
+    this.retentionDays = options.retention.days;
+    this.intervalMs = options.retention.pruneIntervalMs;
   }
 
   onApplicationBootstrap(): void {

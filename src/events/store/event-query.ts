@@ -1,4 +1,4 @@
-import type { EventPattern } from '../event-pattern.js';
+import type { EventPattern } from '../patterns/event-pattern.js';
 import type { StoredEvent } from './stored-event.js';
 
 export interface EventQuery {

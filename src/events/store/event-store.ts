@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
-import type { EventPattern } from '../event-pattern.js';
+import type { EventPattern } from '../patterns/event-pattern.js';
 import {
   collectResult,
   toStoredEvent,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventPattern } from '../event-pattern.js';
+import { EventPattern } from '../patterns/event-pattern.js';
 import {
   PATTERN_SCAN_BUDGET,
   scanForPattern,

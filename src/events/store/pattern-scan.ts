@@ -1,4 +1,4 @@
-import type { EventPattern } from '../event-pattern.js';
+import type { EventPattern } from '../patterns/event-pattern.js';
 import { ENVELOPE_BYTES } from './page-bytes.js';
 
 /** Rows one page of a pattern query reads at most, whatever the pattern and the log. */

@@ -5,7 +5,7 @@ import {
   toUtcIso,
 } from '../../common/time/rfc3339.js';
 import { EventValidationError } from '../errors/event-validation.error.js';
-import { isValidEventType } from '../event-pattern.js';
+import { isValidEventType } from '../patterns/event-pattern.js';
 import { serializeMetadata } from './event-payload.js';
 import type { NewEvent } from './new-event.js';
 import type { EventMetadata, ExtensionValue } from './stored-event.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { GroupCommitWriter } from '../bus/group-commit-writer.js';
+import type { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
 import type { WebhookSecretVault } from './webhook-secret-vault.js';
 import { SECRET_KEY_SETTING } from './webhook-secret-vault.js';
 import type { WebhookStore } from './webhook-store.js';

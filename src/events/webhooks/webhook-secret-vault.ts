@@ -1,6 +1,6 @@
-import { join, dirname } from 'node:path';
-import { Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
+import { join } from 'node:path';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   readKeyFile,
   readOrCreateKeyFile,
@@ -10,8 +10,6 @@ import {
   SecretBox,
   SecretBoxError,
 } from '../../common/crypto/secret-box.js';
-import type { AppConfig } from '../../config/app-config.js';
-import { sqlitePath } from '../../database/data-source.options.js';
 import { subscriptionNameOf } from './webhook.js';
 import { SecretKeyRequiredError } from './webhook.errors.js';
 
@@ -31,21 +29,14 @@ export class WebhookSecretVault {
   private readonly logger = new Logger(WebhookSecretVault.name);
   private readonly configured: Buffer | undefined;
   private readonly keyFile: string;
-  private readonly production = process.env.NODE_ENV === 'production';
+  private readonly production: boolean;
   private box: SecretBox | undefined;
 
-  constructor(config: ConfigService<AppConfig, true>) {
-    const text = config.get('security', { infer: true }).secret_key;
+  constructor(@Inject(EVENTS_OPTIONS) { webhooks }: EventsOptions) {
+    const text = webhooks.secretKey;
+    this.production = webhooks.production;
     this.configured = text === undefined ? undefined : decodeSecretKey(text);
-    this.keyFile = join(
-      dirname(
-        sqlitePath({
-          database: config.get('database', { infer: true }),
-          store: config.get('event.store', { infer: true }),
-        }),
-      ),
-      KEY_FILE,
-    );
+    this.keyFile = join(webhooks.keyFileDirectory, KEY_FILE);
     if (this.configured) this.box = new SecretBox(this.configured);
   }
 

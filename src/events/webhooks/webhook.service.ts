@@ -1,3 +1,4 @@
+import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
 import {
   Inject,
   Injectable,
@@ -7,16 +8,15 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
-import type { AppConfig } from '../../config/app-config.js';
-import { GroupCommitWriter } from '../bus/group-commit-writer.js';
+import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
+import { SubscriptionControl } from '../dispatch/subscription-control.js';
 import type { SubscriptionDefinition } from '../dispatch/subscription-definition.js';
 import { SubscriptionFactory } from '../dispatch/subscription-factory.js';
 import type { HandlerContext } from '../dispatch/handler-context.js';
 import type { StoredEvent } from '../store/stored-event.js';
-import { EventPattern } from '../event-pattern.js';
+import { EventPattern } from '../patterns/event-pattern.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
 import { SubscriptionStore } from '../store/subscription-store.js';
 import { HostPolicy } from './host-policy.js';
@@ -102,18 +102,18 @@ export class WebhookService
   constructor(
     private readonly store: WebhookStore,
     private readonly dispatcher: Dispatcher,
+    private readonly control: SubscriptionControl,
     private readonly factory: SubscriptionFactory,
     private readonly writer: GroupCommitWriter,
     private readonly subscriptions: SubscriptionStore,
     private readonly deadLetters: DeadLetterStore,
     private readonly vault: WebhookSecretVault,
-    config: ConfigService<AppConfig, true>,
+    @Inject(EVENTS_OPTIONS) { webhooks }: EventsOptions,
     @Optional() @Inject(WEBHOOK_DNS_LOOKUP) lookup?: DnsLookup,
   ) {
-    const webhooks = config.get('webhooks', { infer: true });
-    this.hosts = new HostPolicy(webhooks.allowed_hosts, lookup ?? systemLookup);
-    this.timeoutMs = webhooks.timeout;
-    this.maxSubscriptions = webhooks.max_subscriptions;
+    this.hosts = new HostPolicy(webhooks.allowedHosts, lookup ?? systemLookup);
+    this.timeoutMs = webhooks.timeoutMs;
+    this.maxSubscriptions = webhooks.maxSubscriptions;
   }
 
   /**
@@ -130,7 +130,7 @@ export class WebhookService
     );
   }
 
-  /** Not awaited: Dispatcher.add waits for the dispatcher's own bootstrap to finish. */
+  /** Not awaited: SubscriptionControl.add waits for the dispatcher's own bootstrap to finish. */
   onApplicationBootstrap(): void {
     this.restoring = this.restore();
   }
@@ -170,7 +170,7 @@ export class WebhookService
         this.store.insert(tx.queryRunner, webhook),
       );
       try {
-        await this.dispatcher.add(definition);
+        await this.control.add(definition);
       } catch (error) {
         await this.writer.runUnit((tx) =>
           this.store.delete(tx.queryRunner, webhook.name),
@@ -200,7 +200,7 @@ export class WebhookService
       const webhook = await this.store.get(name);
       if (!webhook) throw new WebhookNotFoundError(name);
       const subscription = subscriptionNameOf(name);
-      await this.dispatcher.remove(subscription, { forget: false });
+      await this.control.remove(subscription, { forget: false });
       await this.writer.runUnit(async (tx) => {
         await this.deadLetters.removeForSubscription(
           tx.queryRunner,
@@ -229,7 +229,7 @@ export class WebhookService
           webhook.sealedSecret === null
             ? null
             : this.vault.open(webhook.name, webhook.sealedSecret);
-        await this.dispatcher.add(this.definition(webhook, signingKey));
+        await this.control.add(this.definition(webhook, signingKey));
       } catch (error) {
         this.logger.error(
           `webhook ${webhook.name} not started: ${(error as Error).message}`,

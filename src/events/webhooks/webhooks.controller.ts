@@ -8,7 +8,7 @@ import {
   Post,
 } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { snakeCaseKeys } from '../http/snake-case.js';
+import { snakeCaseKeys } from '../../common/http/snake-case.js';
 import { CreateWebhookDto } from './dto/create-webhook.dto.js';
 import { WebhookService } from './webhook.service.js';
 import { Roles } from '../../security/index.js';

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { FindOneOptions, Repository } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
 import {
-  EventStore,
+  EventStreams,
   type StoredEvent,
   type Transaction,
 } from '../../events/index.js';
@@ -19,7 +19,7 @@ export class UsersRepository {
   constructor(
     @InjectRepository(User, READ_DATA_SOURCE)
     private readonly reads: Repository<User>,
-    private readonly store: EventStore,
+    private readonly streams: EventStreams,
   ) {}
 
   /**
@@ -31,12 +31,12 @@ export class UsersRepository {
     id: string,
   ): Promise<StoredEvent[] | null> {
     if (!(await this.findForUpdate(tx, id))) return null;
-    return this.store.readStream(userStreamId(id), { runner: tx.queryRunner });
+    return this.streams.read(userStreamId(id), { transaction: tx });
   }
 
   /** The user's events, oldest first, up to `toVersion` when given. */
   history(id: string, toVersion?: number): Promise<StoredEvent[]> {
-    return this.store.readStream(userStreamId(id), { toVersion });
+    return this.streams.read(userStreamId(id), { toVersion });
   }
 
   findById(id: string): Promise<User | null> {

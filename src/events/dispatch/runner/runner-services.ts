@@ -1,4 +1,4 @@
-import type { GroupCommitWriter } from '../../bus/group-commit-writer.js';
+import type { GroupCommitWriter } from '../../bus/writer/group-commit-writer.js';
 import type { Transaction } from '../../bus/transaction.js';
 import type { DeadLetterStore } from '../../store/dead-letter-store.js';
 import type { StoredEvent } from '../../store/stored-event.js';

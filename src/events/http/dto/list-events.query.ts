@@ -6,7 +6,8 @@ import {
   QueryInteger,
 } from '../../../common/validation/integer.decorators.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
-import { IsEventPattern, IsRfc3339 } from './validators.js';
+import { IsRfc3339 } from '../../../common/validation/time.decorators.js';
+import { IsEventPattern } from '../../patterns/is-event-pattern.validator.js';
 
 export class ListEventsQuery {
   @ApiPropertyOptional({

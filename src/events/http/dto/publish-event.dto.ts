@@ -5,8 +5,8 @@ import {
   MAX_VERSION,
 } from '../../../common/validation/integer.decorators.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
-import { EVENT_TYPE_REGEX } from '../../event-pattern.js';
-import { IsRfc3339 } from './validators.js';
+import { EVENT_TYPE_REGEX } from '../../patterns/event-pattern.js';
+import { IsRfc3339 } from '../../../common/validation/time.decorators.js';
 
 /** POST /events: an event from outside the application. */
 export class PublishEventDto {

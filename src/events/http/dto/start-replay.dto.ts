@@ -12,7 +12,8 @@ import {
   MAX_POSITION,
 } from '../../../common/validation/integer.decorators.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
-import { IsEventPattern, IsRfc3339 } from './validators.js';
+import { IsRfc3339 } from '../../../common/validation/time.decorators.js';
+import { IsEventPattern } from '../../patterns/is-event-pattern.validator.js';
 
 /** POST /events/replay. */
 export class StartReplayDto {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Length, Matches } from 'class-validator';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
-import { IsEventPattern } from '../../http/dto/validators.js';
+import { IsEventPattern } from '../../patterns/is-event-pattern.validator.js';
 import { IsWebhookSecret } from './is-webhook-secret.validator.js';
 
 /** POST /subscriptions: a webhook subscription. */

@@ -1,4 +1,4 @@
-import { publicError } from '../../common/errors/public-error.js';
+import { publicError } from '../../../common/errors/public-error.js';
 
 export interface StorageFault {
   /** What the database said, without server paths. */

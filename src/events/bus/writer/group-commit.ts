@@ -1,12 +1,12 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import type { WriterConnection } from '../../database/writer-connection.js';
-import { isStorageFault } from '../../database/storage-fault.js';
-import type { EventStore } from '../store/event-store.js';
-import type { StoredEvent } from '../store/stored-event.js';
-import { eventContext } from './event-context.js';
-import type { EventPreparer } from './event-preparer.js';
+import type { WriterConnection } from '../../../database/writer-connection.js';
+import { isStorageFault } from '../../../database/storage-fault.js';
+import type { EventStore } from '../../store/event-store.js';
+import type { StoredEvent } from '../../store/stored-event.js';
+import { eventContext } from '../event-context.js';
+import type { EventPreparer } from '../event-preparer.js';
 import type { Queued, QueuedAppend, QueuedUnit } from './queued-work.js';
-import { UnitTransaction } from './transaction.js';
+import { UnitTransaction } from '../transaction.js';
 import { withUnitTimeout } from './unit-timeout.js';
 
 /** Settlements are held back until the group's COMMIT succeeded: nothing is acknowledged early. */

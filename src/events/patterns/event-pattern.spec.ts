@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../common/errors/domain-error.js';
+import { InvalidInputError } from '../../common/errors/domain-error.js';
 import {
   EVENT_TYPE_REGEX,
   EventPattern,

@@ -1,26 +1,26 @@
+import { EVENTS_OPTIONS, type EventsOptions } from '../../events.options.js';
 import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
+  Inject,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { AppConfig } from '../../config/app-config.js';
-import { isStorageFault } from '../../database/storage-fault.js';
-import { WriterConnection } from '../../database/writer-connection.js';
+import { isStorageFault } from '../../../database/storage-fault.js';
+import { WriterConnection } from '../../../database/writer-connection.js';
 import {
   BatchTooLargeError,
   BufferFullError,
   ShuttingDownError,
   StorageUnavailableError,
-} from '../errors/bus-unavailable.error.js';
-import type { AppendRequest, AppendResult } from '../store/event-store.js';
-import { EventStore } from '../store/event-store.js';
-import { StorageProbe } from '../store/storage-probe.js';
-import { CommitFeed } from './commit-feed.js';
-import { eventContext } from './event-context.js';
-import { EventPreparer } from './event-preparer.js';
+} from '../../errors/bus-unavailable.error.js';
+import type { AppendRequest, AppendResult } from '../../store/event-store.js';
+import { EventStore } from '../../store/event-store.js';
+import { StorageProbe } from '../../store/storage-probe.js';
+import { CommitFeed } from '../commit-feed.js';
+import { eventContext } from '../event-context.js';
+import { EventPreparer } from '../event-preparer.js';
 import {
   commitGroup,
   GroupAbortedError,
@@ -28,7 +28,7 @@ import {
 } from './group-commit.js';
 import type { Queued, UnitResult } from './queued-work.js';
 import { StorageHealth } from './storage-health.js';
-import type { Transaction } from './transaction.js';
+import type { Transaction } from '../transaction.js';
 
 export type { UnitResult } from './queued-work.js';
 export type BufferPolicy = 'wait' | 'reject';
@@ -89,12 +89,11 @@ export class GroupCommitWriter implements OnApplicationBootstrap {
     preparer: EventPreparer,
     private readonly feed: CommitFeed,
     private readonly probe: StorageProbe,
-    config: ConfigService<AppConfig, true>,
+    @Inject(EVENTS_OPTIONS) options: EventsOptions,
   ) {
-    this.capacity = config.get('event.bus.buffer_size', { infer: true });
-    this.maxBatch =
-      config.get('event.bus.max_batch', { infer: true }) ?? this.capacity;
-    this.unitTimeoutMs = config.get('event.handlers.timeout', { infer: true });
+    this.capacity = options.bus.bufferSize;
+    this.maxBatch = Math.min(options.bus.maxBatch, this.capacity);
+    this.unitTimeoutMs = options.handlers.timeoutMs;
     this.connection = new WriterConnection(dataSource);
     this.group = { dataSource, connection: this.connection, store, preparer };
   }

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../common/errors/domain-error.js';
+import { InvalidInputError } from '../../common/errors/domain-error.js';
 import { matchSegments } from './segment-matcher.js';
 
 /** `user.registered`, `order.payment-failed`: lower-case words joined by `.`, `_` or `-`. */

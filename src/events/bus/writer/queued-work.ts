@@ -1,7 +1,7 @@
-import type { AppendRequest, AppendResult } from '../store/event-store.js';
-import type { StoredEvent } from '../store/stored-event.js';
-import type { EventContext } from './event-context.js';
-import type { Transaction } from './transaction.js';
+import type { AppendRequest, AppendResult } from '../../store/event-store.js';
+import type { StoredEvent } from '../../store/stored-event.js';
+import type { EventContext } from '../event-context.js';
+import type { Transaction } from '../transaction.js';
 
 export interface UnitResult<T> {
   value: T;

@@ -1,7 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { EventPattern } from '../../event-pattern.js';
-
-export { IsRfc3339 } from '../../../common/validation/time.decorators.js';
+import { EventPattern } from './event-pattern.js';
 
 /** An event type or pattern within EventPattern's rules and size limits. */
 export const IsEventPattern = (options?: ValidationOptions) =>

@@ -1,10 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
+import { Injectable, Inject } from '@nestjs/common';
 import { ForbiddenError } from '../../common/errors/domain-error.js';
-import type { AppConfig } from '../../config/app-config.js';
 import type { Principal } from '../../security/index.js';
-import { eventClassFor } from '../bus/domain-event.decorator.js';
-import { OwnedStreams } from '../bus/owned-streams.js';
+import { eventClassFor } from './domain-event.decorator.js';
+import { OwnedStreams } from './owned-streams.js';
 import type { NewEvent } from '../store/new-event.js';
 
 /** Names the request field of an event attribute (`type`, `[3].type`, `ce-type`...). */
@@ -32,10 +31,10 @@ export class PublishPolicy {
   private readonly ownSource: string;
 
   constructor(
-    config: ConfigService<AppConfig, true>,
+    @Inject(EVENTS_OPTIONS) options: EventsOptions,
     private readonly ownedStreams: OwnedStreams,
   ) {
-    this.ownSource = config.get('event.source', { infer: true });
+    this.ownSource = options.source;
   }
 
   /** Throws ForbiddenError naming the field; fills in the default `source`. */
