@@ -24,7 +24,7 @@ import {
   EVENTS_OPTIONS,
   type EventsHttpSurface,
   type EventsOptions,
-} from './events.options.js';
+} from './options/events.options.js';
 import { DeadLettersController } from './http/dead-letters.controller.js';
 import { EventMonitoringController } from './http/event-monitoring.controller.js';
 import { EventsController } from './http/events.controller.js';

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { OwnedStreams } from './bus/owned-streams.js';
 import { EventsCoreModule } from './events-core.module.js';
-import type { EventsOptions } from './events.options.js';
+import type { EventsOptions } from './options/events.options.js';
 
 /** What a feature module declares about the events it owns. */
 export interface EventsFeature {

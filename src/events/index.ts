@@ -3,7 +3,10 @@
 
 // the module
 export { EventsModule, type EventsFeature } from './events.module.js';
-export type { EventsOptions, EventsHttpSurface } from './events.options.js';
+export type {
+  EventsOptions,
+  EventsHttpSurface,
+} from './options/events.options.js';
 
 // publishing
 export { EventBus, type PublishOptions } from './bus/event-bus.js';

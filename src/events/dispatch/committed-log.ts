@@ -5,7 +5,10 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { CommitFeed } from '../bus/commit-feed.js';
-import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
+import {
+  EVENTS_OPTIONS,
+  type EventsOptions,
+} from '../options/events.options.js';
 import { EventStore } from '../store/event-store.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { EventTail } from './event-tail.js';

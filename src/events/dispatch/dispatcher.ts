@@ -9,7 +9,10 @@ import { publicError } from '../../common/errors/public-error.js';
 import { isStorageFault } from '../../database/storage-fault.js';
 import { LiveEvents } from '../bus/live-events.js';
 import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
-import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
+import {
+  EVENTS_OPTIONS,
+  type EventsOptions,
+} from '../options/events.options.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
 import {
   SubscriptionStore,

@@ -1,4 +1,7 @@
-import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
+import {
+  EVENTS_OPTIONS,
+  type EventsOptions,
+} from '../options/events.options.js';
 import { Injectable, Inject } from '@nestjs/common';
 import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';

@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { StorageFault } from '../bus/writer/storage-health.js';
 import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
-import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
+import {
+  EVENTS_OPTIONS,
+  type EventsOptions,
+} from '../options/events.options.js';
 import { Dispatcher } from './dispatcher.js';
 
 export type { StorageFault } from '../bus/writer/storage-health.js';

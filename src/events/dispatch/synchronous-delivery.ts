@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DeliveryBarrier } from '../bus/delivery-barrier.js';
-import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
+import {
+  EVENTS_OPTIONS,
+  type EventsOptions,
+} from '../options/events.options.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { Dispatcher } from './dispatcher.js';
 

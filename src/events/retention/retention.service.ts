@@ -1,4 +1,7 @@
-import { EVENTS_OPTIONS, type EventsOptions } from '../events.options.js';
+import {
+  EVENTS_OPTIONS,
+  type EventsOptions,
+} from '../options/events.options.js';
 import {
   Injectable,
   Logger,
