@@ -117,6 +117,70 @@ describe('POST /events', () => {
     expect(await eventCount(api)).toBe(before);
   });
 
+  describe('deeply nested JSON', () => {
+    const nested = (depth: number) =>
+      '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    const DEEP = nested(10_000);
+    const event = (id: string, data: string) =>
+      `{"specversion":"1.0","id":"${id}","source":"/deep","type":"deep.sent","data":${data}}`;
+
+    // Validation recursed once per level and overflowed the stack: these answered 500.
+    it.each([
+      ['/events', 'application/json', DEEP],
+      ['/events', 'application/json', `{"type":"deep.sent","data":${DEEP}}`],
+      ['/events', 'application/cloudevents+json', event('deep-1', DEEP)],
+      [
+        '/events',
+        'application/cloudevents-batch+json',
+        `[${event('deep-2', DEEP)}]`,
+      ],
+      ['/users', 'application/json', DEEP],
+      ['/events/replay', 'application/json', DEEP],
+    ])(
+      'refuses a body nested 10,000 levels deep sent to %s as %s with 400, storing nothing',
+      async (url, contentType, payload) => {
+        const before = await eventCount(api);
+        const response = await api.request({
+          method: 'POST',
+          url,
+          payload,
+          headers: { 'content-type': contentType },
+        });
+        const body = expectClientError(response, 400, 'body');
+        expect(body.message).toMatch(/deeper than 128 levels/);
+        expect(await eventCount(api)).toBe(before);
+      },
+    );
+
+    it('refuses binary-mode JSON data nested deeper than 128 levels with 400', async () => {
+      const response = await api.request({
+        method: 'POST',
+        url: '/events',
+        payload: nested(129),
+        headers: {
+          'content-type': 'application/json',
+          'ce-specversion': '1.0',
+          'ce-id': 'deep-3',
+          'ce-source': '/deep',
+          'ce-type': 'deep.sent',
+        },
+      });
+      expect(expectClientError(response, 400, 'body').message).toMatch(
+        /deeper than 128 levels/,
+      );
+    });
+
+    it('accepts data nested 128 levels deep', async () => {
+      const response = await api.request({
+        method: 'POST',
+        url: '/events',
+        payload: `{"type":"deep.sent","data":${nested(127)}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(response.statusCode, response.body).toBe(201);
+    });
+  });
+
   it('accepts an event without data', async () => {
     const event = await published(api, { type: 'ping' });
     expect(event.type).toBe('ping');

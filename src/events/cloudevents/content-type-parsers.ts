@@ -1,4 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { InvalidInputError } from '../../common/errors/domain-error.js';
+import {
+  MAX_JSON_DEPTH,
+  nestsDeeperThan,
+} from '../../common/json/json-depth.js';
 import { hasCloudEventHeaders } from './content-mode.js';
 import { CLOUDEVENTS_BATCH_JSON, CLOUDEVENTS_JSON } from './media-type.js';
 
@@ -41,7 +46,21 @@ function isBinaryMode(request: FastifyRequest): boolean {
  * Fastify matches content types case-insensitively; every parser honours the body limit.
  */
 export function registerCloudEventParsers(fastify: FastifyInstance): void {
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  const defaultJsonParser = fastify.getDefaultJsonParser('error', 'error');
+  // Every JSON body of every route is parsed here: the one place to bound its nesting.
+  const parseJson: typeof defaultJsonParser = (request, text, done) => {
+    if (nestsDeeperThan(text)) {
+      done(
+        new InvalidInputError(
+          'body',
+          `the request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+        ),
+        undefined,
+      );
+      return;
+    }
+    defaultJsonParser(request, text, done);
+  };
 
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser(
