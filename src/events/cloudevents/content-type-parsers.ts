@@ -1,9 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { InvalidInputError } from '../../common/errors/domain-error.js';
-import {
-  MAX_JSON_DEPTH,
-  nestsDeeperThan,
-} from '../../common/json/json-depth.js';
+import { checkJsonText } from '../../common/json/json-text.js';
 import { hasCloudEventHeaders } from './content-mode.js';
 import { CLOUDEVENTS_BATCH_JSON, CLOUDEVENTS_JSON } from './media-type.js';
 
@@ -47,16 +43,12 @@ function isBinaryMode(request: FastifyRequest): boolean {
  */
 export function registerCloudEventParsers(fastify: FastifyInstance): void {
   const defaultJsonParser = fastify.getDefaultJsonParser('error', 'error');
-  // Every JSON body of every route is parsed here: the one place to bound its nesting.
+  // Every JSON body of every route is parsed here: the one place to check its text.
   const parseJson: typeof defaultJsonParser = (request, text, done) => {
-    if (nestsDeeperThan(text)) {
-      done(
-        new InvalidInputError(
-          'body',
-          `the request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
-        ),
-        undefined,
-      );
+    try {
+      checkJsonText(text, 'body');
+    } catch (error) {
+      done(error as Error, undefined);
       return;
     }
     defaultJsonParser(request, text, done);

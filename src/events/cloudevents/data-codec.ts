@@ -1,8 +1,5 @@
 import { InvalidInputError } from '../../common/errors/domain-error.js';
-import {
-  MAX_JSON_DEPTH,
-  nestsDeeperThan,
-} from '../../common/json/json-depth.js';
+import { checkJsonText } from '../../common/json/json-text.js';
 import { declaresJson, declaresText } from './media-type.js';
 
 /** An event's data as the store keeps it: a JSON value, or base64 text of raw bytes. */
@@ -35,12 +32,7 @@ export function dataFromBody(
     } catch {
       throw new InvalidInputError(field, `${field} is not valid UTF-8 JSON`);
     }
-    if (nestsDeeperThan(text)) {
-      throw new InvalidInputError(
-        field,
-        `${field} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
-      );
-    }
+    checkJsonText(text, field);
     try {
       return { data: JSON.parse(text) as unknown };
     } catch {
