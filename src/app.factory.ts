@@ -18,6 +18,13 @@ import {
   registerCorrelationHook,
 } from './events/http/request-context.js';
 
+/**
+ * Event ids, sources and stream ids are up to 255 UTF-16 code units, and a path carries each as
+ * up to 9 characters (3 UTF-8 bytes, %XX each): Fastify's default limit of 100 answered 414
+ * for ids the API had stored.
+ */
+const MAX_PATH_PARAMETER_LENGTH = 255 * 9;
+
 export interface CreateAppOptions {
   /** Extra modules mounted next to the features (tests and benchmarks add probes this way). */
   imports?: NonNullable<ModuleMetadata['imports']>;
@@ -31,6 +38,7 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     bodyLimit: config.server.body_limit,
     genReqId: () => uuidv7(),
+    maxParamLength: MAX_PATH_PARAMETER_LENGTH,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, imports),
