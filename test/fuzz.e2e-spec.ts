@@ -25,7 +25,10 @@ import { eventIdOf, Receiver } from './support/webhook-receiver.js';
  * Property-based fuzzing of every route the application serves, with generated valid and
  * hostile paths, query strings, headers and bodies. Seeded: a failure prints the command that
  * generates the same requests again. Bounded: MAX_REQUESTS generated requests (setup, probes
- * and the final census add a few hundred more, far under 10,000) within FUZZ_TIME_MS.
+ * and the final census add a few hundred more, under 10,000) within FUZZ_TIME_MS.
+ *
+ * FUZZ_SEED=n replays a run; FUZZ_LOG=error shows the application's log (a 500's stack);
+ * FUZZ_REPORT=1 prints how each route answered.
  */
 const SEED =
   process.env.FUZZ_SEED !== undefined
@@ -33,7 +36,7 @@ const SEED =
     : Date.now() % 2 ** 31;
 const REPLAY = `FUZZ_SEED=${SEED} npx vitest run test/fuzz.e2e-spec.ts`;
 const BATCH_SIZE = 40;
-const MAX_REQUESTS = 8_000;
+const MAX_REQUESTS = 9_000;
 const FUZZ_TIME_MS = 60_000;
 /** Requests of a batch in flight at once: overlapping writes reach the group-commit writer. */
 const CONCURRENCY = 4;
@@ -47,7 +50,7 @@ const PROJECT_DIRECTORY = fileURLToPath(new URL('..', import.meta.url)).replace(
 
 /** Small limits, so that oversized bodies and batches are cheap to generate. */
 const CONFIG = {
-  log: { level: 'error' },
+  log: { level: process.env.FUZZ_LOG ?? 'silent' },
   server: { body_limit: 256 * 1024 },
   event: {
     bus: { max_batch: 100 },
@@ -77,7 +80,8 @@ describe(`fuzz: every route with generated input (seed ${SEED})`, () => {
   let routes: FuzzRoute[];
   let sent = 0;
   const statuses = new Map<number, number>();
-  const perRoute = new Map<string, number>();
+  /** Answers per route and status, printed with FUZZ_REPORT=1. */
+  const outcomes = new Map<string, number>();
 
   beforeAll(async () => {
     console.log(`fuzz seed ${SEED} (replay: ${REPLAY})`);
@@ -134,8 +138,8 @@ describe(`fuzz: every route with generated input (seed ${SEED})`, () => {
       response.statusCode,
       (statuses.get(response.statusCode) ?? 0) + 1,
     );
-    const rk = `${request.route ?? 'stray'} ${response.statusCode}`;
-    perRoute.set(rk, (perRoute.get(rk) ?? 0) + 1);
+    const outcome = `${request.route ?? 'stray'} ${response.statusCode}`;
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     const breach = contractBreach(request.method, response, serverPaths);
     if (breach) throw new FuzzFailure(failure(request, response, breach));
     return response;
@@ -150,6 +154,10 @@ describe(`fuzz: every route with generated input (seed ${SEED})`, () => {
     if (!ok || request.method === 'HEAD') return;
     const body = () => response.json();
     switch (request.route) {
+      case 'GET /events/dead-letters':
+        for (const entry of body().dead_letters ?? [])
+          known.add('deadLetters', entry.id);
+        return;
       case 'POST /users':
         known.add('users', body().id);
         return;
@@ -332,11 +340,11 @@ describe(`fuzz: every route with generated input (seed ${SEED})`, () => {
       console.log(
         `fuzz seed ${SEED}: ${sent} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
       );
-      if (process.env.FUZZ_DEBUG)
+      if (process.env.FUZZ_REPORT)
         console.log(
-          [...perRoute]
+          [...outcomes]
             .sort()
-            .map(([k, v]) => `${k}: ${v}`)
+            .map(([outcome, count]) => `${outcome}: ${count}`)
             .join('\n'),
         );
       if (result.failed) {

@@ -131,6 +131,8 @@ export class Known {
         return this.receiverUrl;
       case 'eventSource':
         return pick(this.eventSources, '/fuzz');
+      case 'orderStream':
+        return `order-${pick(this.pools.orders, '00000000-0000-7000-8000-000000000000')}`;
       case 'userStream':
         return `user-${pick(this.pools.users, '00000000-0000-7000-8000-000000000000')}`;
       default:

@@ -87,9 +87,11 @@ function pathValue(url: string, param: string): fc.Arbitrary<string | Token> {
   const known: fc.Arbitrary<Token> =
     pool === 'any'
       ? fc.constantFrom(...ANY_POOL).chain((name) => ref(name))
-      : ref(pool === 'eventId' ? 'events' : pool);
+      : pool === 'streams'
+        ? fc.oneof(ref('streams'), ref('userStream'), ref('orderStream'))
+        : ref(pool === 'eventId' ? 'events' : pool);
   return fc.oneof(
-    { weight: 5, arbitrary: known },
+    { weight: 8, arbitrary: known },
     { weight: 1, arbitrary: uuidText.map(encodeURIComponent) },
     { weight: 2, arbitrary: garbageSegment },
   );
@@ -113,7 +115,11 @@ function queryValue(
   const known: Record<string, fc.Arbitrary<string | Token>> = {
     user_id: ref('users'),
     after: ref('deadLetters'),
-    aggregate_id: fc.oneof(ref('streams'), ref('userStream')),
+    aggregate_id: fc.oneof(
+      ref('streams'),
+      ref('userStream'),
+      ref('orderStream'),
+    ),
     correlation_id: ref('correlations'),
     source: ref('eventSource'),
     subscription: ref('subscriptions'),

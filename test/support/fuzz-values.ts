@@ -27,6 +27,7 @@ export type TokenKind =
   | PoolName
   | 'eventSource'
   | 'userStream'
+  | 'orderStream'
   | 'freshEventId'
   | 'freshParkedEventId'
   | 'freshEmail'
@@ -223,13 +224,19 @@ export const patternText: fc.Arbitrary<string> = fc.oneof(
 /** Event types: the store's own rules, the application's types, and hostile ones. */
 export const eventType: fc.Arbitrary<string> = fc.oneof(
   {
-    weight: 6,
+    weight: 10,
     arbitrary: fc.constantFrom(
       'fz.thing.done',
       'fz.hook.ping',
       'parcel.shipped',
       'com.example.order-placed',
       'a',
+    ),
+  },
+  // The application's own types: their data has a schema, and they may become owned.
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
       'user.registered',
       'user.updated',
       'user.deleted',
@@ -291,6 +298,7 @@ export const headerText: fc.Arbitrary<string> = fc.string({
  */
 export function mutated<T extends object>(
   valid: fc.Arbitrary<T>,
+  validWeight = 4,
 ): fc.Arbitrary<unknown> {
   const mutation = fc.record({
     field: fc.nat(),
@@ -298,9 +306,9 @@ export function mutated<T extends object>(
     value: hostileValue,
   });
   return fc.oneof(
-    { weight: 3, arbitrary: valid },
+    { weight: validWeight, arbitrary: valid },
     {
-      weight: 5,
+      weight: 4,
       arbitrary: fc
         .tuple(valid, fc.array(mutation, { minLength: 1, maxLength: 3 }))
         .map(([object, mutations]) => {
