@@ -91,7 +91,10 @@ export class Known {
       headers,
       payload,
       route: plan.route && `${plan.route.method} ${plan.route.url}`,
-      params: params.map(safeDecode),
+      // Generated segments are sent encoded; what the route receives is their decoding.
+      params: params.map((param, at) =>
+        plan.segments[at] instanceof Token ? param : safeDecode(param),
+      ),
       mintedEventIds: minted,
     };
   }
