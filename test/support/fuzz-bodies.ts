@@ -290,6 +290,20 @@ const batch = fc.oneof(
   { weight: 1, arbitrary: hostileValue },
 );
 
+/** A batch within event.bus.max_batch (100 in the fuzz run) but large. */
+export const largeBatchPayload = fc
+  .array(
+    fc.record({
+      specversion: fc.constant('1.0'),
+      id: eventId,
+      source,
+      type: fc.constantFrom('fz.thing.done', 'fz.hook.ping', 'parcel.shipped'),
+      data: fc.jsonValue({ maxDepth: 2 }),
+    }),
+    { minLength: 50, maxLength: 100 },
+  )
+  .map((events) => json(events, 'application/cloudevents-batch+json'));
+
 /** A ce-* header value: percent-encoded text per HTTP binding 3.1.3.2, or broken encodings. */
 const ceText = fc.oneof(
   { weight: 4, arbitrary: headerText },

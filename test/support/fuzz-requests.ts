@@ -3,6 +3,7 @@ import {
   anyPayload,
   contentType,
   eventPayload,
+  largeBatchPayload,
   orderPayload,
   replayPayload,
   userPatchPayload,
@@ -37,6 +38,8 @@ export interface RequestPlan {
   payload: Payload;
   /** Replaces (or, with null, removes) the payload's headers of the same name. */
   overlay: [string, string | Token | null][];
+  /** Sent this many times at once, each copy with its own fresh ids (a burst). */
+  copies: number;
 }
 
 interface QueryPart {
@@ -296,6 +299,7 @@ function routePlan(route: FuzzRoute): fc.Arbitrary<RequestPlan> {
       query,
       payload,
       overlay,
+      copies: 1,
     }));
 }
 
@@ -352,6 +356,7 @@ function strayPlan(routes: FuzzRoute[]): fc.Arbitrary<RequestPlan> {
       query: [],
       payload,
       overlay,
+      copies: 1,
     }));
   return fc.oneof(wrongMethod, unrouted);
 }
@@ -367,10 +372,24 @@ export function requestPlan(routes: FuzzRoute[]): fc.Arbitrary<RequestPlan> {
   const publish = routes.filter(
     (route) => route.method === 'POST' && route.url === '/events',
   );
+  // Large batches at once: more events than event.bus.buffer_size wait for commit (503).
+  const burst = fc
+    .tuple(
+      fc.constantFrom(...publish).chain(routePlan),
+      largeBatchPayload,
+      fc.integer({ min: 3, max: 6 }),
+    )
+    .map(([plan, payload, copies]) => ({
+      ...plan,
+      payload,
+      overlay: [],
+      copies,
+    }));
   return fc.oneof(
-    { weight: 8, arbitrary: fc.constantFrom(...routes).chain(routePlan) },
-    { weight: 6, arbitrary: fc.constantFrom(...writes).chain(routePlan) },
-    { weight: 6, arbitrary: fc.constantFrom(...publish).chain(routePlan) },
-    { weight: 1, arbitrary: strayPlan(routes) },
+    { weight: 80, arbitrary: fc.constantFrom(...routes).chain(routePlan) },
+    { weight: 60, arbitrary: fc.constantFrom(...writes).chain(routePlan) },
+    { weight: 60, arbitrary: fc.constantFrom(...publish).chain(routePlan) },
+    { weight: 10, arbitrary: strayPlan(routes) },
+    { weight: 1, arbitrary: burst },
   );
 }
