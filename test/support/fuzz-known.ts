@@ -7,7 +7,7 @@ export interface ResolvedRequest {
   url: string;
   headers: Record<string, string>;
   payload?: string | Buffer;
-  /** `POST /users/:id`-style key of the targeted route; undefined for stray requests. */
+  /** The targeted route as `PATCH /users/:id`; undefined for stray requests. */
   route: string | undefined;
   /** Path parameter values as the route receives them (decoded). */
   params: string[];
