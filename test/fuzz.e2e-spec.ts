@@ -371,17 +371,27 @@ describe(`fuzz: every route with generated input (seed ${SEED})`, () => {
   );
 
   it('stores every acknowledged event once, no refused one, and explains every other', async () => {
+    // The application's own handlers catch up; a webhook may lag behind a receiver that is
+    // down (http://127.0.0.1:1), retrying each event, as it is allowed to.
+    let behind: unknown[] = [];
     await eventually(
       async () => {
         const stats = await expectOk('GET', '/events/stats');
-        return stats.subscriptions.every(
-          (subscription: { position: number }) =>
-            subscription.position === stats.head,
+        behind = stats.subscriptions.filter(
+          (subscription: {
+            position: number;
+            fail_readiness_on_lag: boolean;
+          }) =>
+            subscription.fail_readiness_on_lag &&
+            subscription.position !== stats.head,
         );
+        return behind.length === 0;
       },
-      { timeoutMs: 10_000, what: 'every subscription to reach the head' },
+      { timeoutMs: 10_000, what: "the application's handlers to catch up" },
     ).catch((error) => {
-      throw new Error(`${String(error)}; replay with ${REPLAY}`);
+      throw new Error(
+        `${String(error)}; behind: ${JSON.stringify(behind)}; replay with ${REPLAY}`,
+      );
     });
 
     const stored: CloudEvent[] = [];
