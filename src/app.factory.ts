@@ -19,6 +19,13 @@ import { registerHttpHardening } from './security/http-hardening.js';
 import { RouteAccessTable } from './security/route-access-table.js';
 import { assertSecureStart, docsArePublic } from './security/secure-start.js';
 
+/**
+ * Event ids, sources and stream ids are up to 255 UTF-16 code units, and a path carries each as
+ * up to 9 characters (3 UTF-8 bytes, %XX each): Fastify's default limit of 100 answered 414
+ * for ids the API had stored.
+ */
+const MAX_PATH_PARAMETER_LENGTH = 255 * 9;
+
 export interface CreateAppOptions {
   /** Extra modules mounted next to the features (tests and benchmarks add probes this way). */
   imports?: NonNullable<ModuleMetadata['imports']>;
@@ -34,6 +41,7 @@ export async function createApp(
     bodyLimit: config.server.body_limit,
     genReqId: () => uuidv7(),
     trustProxy: config.server.trust_proxy,
+    maxParamLength: MAX_PATH_PARAMETER_LENGTH,
   });
   const routes = new RouteAccessTable(docsArePublic(config.security));
   collectRoutes(adapter.getInstance(), routes);

@@ -119,6 +119,132 @@ describe('POST /events', () => {
     expect(await eventCount(api)).toBe(before);
   });
 
+  describe('deeply nested JSON', () => {
+    const nested = (depth: number) =>
+      '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    const DEEP = nested(10_000);
+    const event = (id: string, data: string) =>
+      `{"specversion":"1.0","id":"${id}","source":"/deep","type":"deep.sent","data":${data}}`;
+
+    // Validation recursed once per level and overflowed the stack: these answered 500.
+    it.each([
+      ['/events', 'application/json', DEEP],
+      ['/events', 'application/json', `{"type":"deep.sent","data":${DEEP}}`],
+      ['/events', 'application/cloudevents+json', event('deep-1', DEEP)],
+      [
+        '/events',
+        'application/cloudevents-batch+json',
+        `[${event('deep-2', DEEP)}]`,
+      ],
+      ['/users', 'application/json', DEEP],
+      ['/events/replay', 'application/json', DEEP],
+    ])(
+      'refuses a body nested 10,000 levels deep sent to %s as %s with 400, storing nothing',
+      async (url, contentType, payload) => {
+        const before = await eventCount(api);
+        const response = await api.request({
+          method: 'POST',
+          url,
+          payload,
+          headers: { 'content-type': contentType },
+        });
+        const body = expectClientError(response, 400, 'body');
+        expect(body.message).toMatch(/deeper than 128 levels/);
+        expect(await eventCount(api)).toBe(before);
+      },
+    );
+
+    it('refuses binary-mode JSON data nested deeper than 128 levels with 400', async () => {
+      const response = await api.request({
+        method: 'POST',
+        url: '/events',
+        payload: nested(129),
+        headers: {
+          'content-type': 'application/json',
+          'ce-specversion': '1.0',
+          'ce-id': 'deep-3',
+          'ce-source': '/deep',
+          'ce-type': 'deep.sent',
+        },
+      });
+      expect(expectClientError(response, 400, 'body').message).toMatch(
+        /deeper than 128 levels/,
+      );
+    });
+
+    it('accepts data nested 128 levels deep', async () => {
+      const response = await api.request({
+        method: 'POST',
+        url: '/events',
+        payload: `{"type":"deep.sent","data":${nested(127)}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(response.statusCode, response.body).toBe(201);
+    });
+  });
+
+  describe('unpaired surrogates (I-JSON)', () => {
+    const post = (url: string, payload: string, contentType: string) =>
+      api.request({
+        method: 'POST',
+        url,
+        payload,
+        headers: { 'content-type': contentType },
+      });
+
+    // The id answered 201 as "x\ud800y" was stored as other characters (never found again,
+    // stored anew on a retry), and the email validator threw (500).
+    it.each([
+      ['/events', 'id', '{"type":"a.b","id":"x\\ud800y"}'],
+      ['/events', 'data', '{"type":"a.b","data":"\\udc00"}'],
+      [
+        '/events',
+        'data.email',
+        `{"type":"user.registered","data":{"userId":"${USER_ID}","email":"\\ud800@example.com","name":"x"}}`,
+      ],
+      ['/users', 'email', '{"email":"\\ud800@example.com","name":"x"}'],
+    ])(
+      'refuses one sent to %s in %s with 400 naming it, storing nothing',
+      async (url, field, payload) => {
+        const before = await eventCount(api);
+        const body = expectClientError(
+          await post(url, payload, 'application/json'),
+          400,
+        );
+        expect(body.field).toBe(field);
+        expect(body.message).toMatch(/unpaired surrogate/);
+        expect(await eventCount(api)).toBe(before);
+      },
+    );
+
+    it('refuses one in a key of structured-mode data with 400 naming data', async () => {
+      const before = await eventCount(api);
+      const response = await post(
+        '/events',
+        '{"specversion":"1.0","id":"s-1","source":"/s","type":"a.b","data":{"\\ud800":1}}',
+        'application/cloudevents+json',
+      );
+      expect(expectClientError(response, 400, 'data').message).toMatch(
+        /a key of data contains an unpaired surrogate/,
+      );
+      expect(await eventCount(api)).toBe(before);
+    });
+
+    it('stores a surrogate pair as the character it encodes', async () => {
+      const response = await post(
+        '/events',
+        '{"type":"a.b","id":"pair-\\ud83d\\ude00","data":"\\ud83d\\ude00"}',
+        'application/json',
+      );
+      expect(response.statusCode, response.body).toBe(201);
+      const stored = await getJson(
+        api,
+        `/events/${encodeURIComponent('pair-😀')}`,
+      );
+      expect(stored).toMatchObject({ id: 'pair-😀', data: '😀' });
+    });
+  });
+
   it('accepts an event without data', async () => {
     const event = await published(api, { type: 'ping' });
     expect(event.type).toBe('ping');
@@ -147,6 +273,27 @@ describe('POST /events', () => {
     expectClientError(await publish(api, { type, data: {} }), 400, 'type');
     expect(await eventCount(api)).toBe(before);
   });
+
+  // Fastify's default limit of 100 characters per path parameter answered 414 for them.
+  it.each([
+    ['ASCII', 'i'.repeat(255)],
+    ['3-byte', '한'.repeat(255)],
+  ])(
+    'finds an event and its stream by an id and aggregate_id of 255 %s characters',
+    async (_kind, id) => {
+      const event = await published(api, {
+        type: 'long.named',
+        id,
+        aggregate_id: id,
+      });
+      const path = encodeURIComponent(id);
+      expect((await getJson(api, `/events/${path}`)).id).toBe(id);
+      expect((await getJson(api, `/events/${path}/status`)).id).toBe(id);
+      expect((await streamEvents(api, id)).map((e) => e.id)).toEqual([
+        event.id,
+      ]);
+    },
+  );
 
   describe('idempotency', () => {
     it('answers a repeated id from the same source with 200 and the original event, storing no duplicate', async () => {

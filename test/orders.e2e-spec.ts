@@ -290,6 +290,8 @@ describe('orders saga', () => {
         { user_id: USER, items: [{ ...valid, price: 25.001 }] },
       ],
       ['items.0.price', { user_id: USER, items: [{ ...valid, price: '25' }] }],
+      // Written 1e-7 by toString(): class-validator's maxDecimalPlaces threw on it (500).
+      ['items.0.price', { user_id: USER, items: [{ ...valid, price: 1e-7 }] }],
       [
         'items.0.product_id',
         { user_id: USER, items: [{ quantity: 1, price: 25 }] },

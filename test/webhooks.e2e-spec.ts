@@ -616,6 +616,32 @@ describe('webhook subscriptions', () => {
       expect(target.forEvent('never')).toHaveLength(4);
     });
 
+    it('parks the event after retry_count attempts when the receiver refuses connections, and keeps delivering later events', async () => {
+      await boot();
+      const { receiver: gone, url } = await receiver();
+      await gone.close(); // its port now refuses connections (ECONNREFUSED)
+      await subscribe({ name: 'refusing', pattern: '**', url });
+
+      await publishEvent('refused-1');
+      const after = await publishEvent('refused-2');
+      const entries = await eventually(
+        async () => {
+          const parked = await deadLetters('webhook.refusing');
+          return parked.length === 2 ? parked : undefined;
+        },
+        { what: 'both events parked after their retries' },
+      );
+
+      expect(entries.map((entry) => [entry.event_id, entry.attempts])).toEqual([
+        ['refused-1', 3],
+        ['refused-2', 3],
+      ]);
+      expect(entries[0].last_error).toMatch(/ECONNREFUSED/);
+      expect((await subscriptionStats('webhook.refusing')).position).toBe(
+        after.position,
+      );
+    });
+
     it.each([[301], [302], [307], [308]])(
       'counts a %s redirect as a failure and never calls its target',
       async (status) => {

@@ -43,8 +43,10 @@ export function isStorageFault(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < MAX_DEPTH && current; depth++) {
     if (typeof current !== 'object') return false;
-    if ((current as { storageFault?: unknown }).storageFault === true)
-      return true;
+    const declared = (current as { storageFault?: unknown }).storageFault;
+    if (declared === true) return true;
+    // An error that knows it is none (a webhook receiver refusing connections) says so.
+    if (declared === false) return false;
     if (isDatabaseFault(current)) return true;
     // TypeORM's QueryFailedError carries what the driver threw.
     const driverError = (current as { driverError?: unknown }).driverError;

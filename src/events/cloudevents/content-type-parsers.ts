@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { checkJsonText } from '../../common/json/json-text.js';
 import { hasCloudEventHeaders } from './content-mode.js';
 import { CLOUDEVENTS_BATCH_JSON, CLOUDEVENTS_JSON } from './media-type.js';
 
@@ -41,7 +42,17 @@ function isBinaryMode(request: FastifyRequest): boolean {
  * Fastify matches content types case-insensitively; every parser honours the body limit.
  */
 export function registerCloudEventParsers(fastify: FastifyInstance): void {
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  const defaultJsonParser = fastify.getDefaultJsonParser('error', 'error');
+  // Every JSON body of every route is parsed here: the one place to check its text.
+  const parseJson: typeof defaultJsonParser = (request, text, done) => {
+    try {
+      checkJsonText(text, 'body');
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    defaultJsonParser(request, text, done);
+  };
 
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser(

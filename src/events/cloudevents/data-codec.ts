@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../../common/errors/domain-error.js';
+import { checkJsonText } from '../../common/json/json-text.js';
 import { declaresJson, declaresText } from './media-type.js';
 
 /** An event's data as the store keeps it: a JSON value, or base64 text of raw bytes. */
@@ -31,6 +32,7 @@ export function dataFromBody(
     } catch {
       throw new InvalidInputError(field, `${field} is not valid UTF-8 JSON`);
     }
+    checkJsonText(text, field);
     try {
       return { data: JSON.parse(text) as unknown };
     } catch {

@@ -15,8 +15,15 @@ export class WebhookExistsError extends ConflictError {
   }
 }
 
-/** The receiver answered with a status that retrying may fix (408, 429, 5xx). */
+/** The receiver could not be reached, or answered a status that retrying may fix (408, 429, 5xx). */
 export class WebhookRetryableError extends Error {
+  /**
+   * The receiver's failure, never the database's: its cause may carry a socket code
+   * (ECONNREFUSED) that would otherwise read as a lost database connection and pause the
+   * subscription instead of counting the attempt.
+   */
+  readonly storageFault = false;
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'WebhookRetryableError';

@@ -5,7 +5,6 @@ import {
   ArrayMinSize,
   IsArray,
   IsInt,
-  IsNumber,
   IsString,
   IsUUID,
   Length,
@@ -13,6 +12,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { HasDecimalPlaces } from '../../../common/validation/decimal.decorators.js';
 
 export class OrderItemDto {
   @ApiProperty({ example: 'widget', description: 'See GET /products' })
@@ -30,7 +30,7 @@ export class OrderItemDto {
     example: 25,
     description: "Unit price; must be the product's catalogue price",
   })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
+  @HasDecimalPlaces(2)
   @Min(0)
   @Max(1_000_000)
   price: number;
