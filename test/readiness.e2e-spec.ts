@@ -124,7 +124,10 @@ describe('readiness', () => {
           method: 'GET',
           url: '/health/ready',
         });
-        return response.statusCode === 503 ? response.json() : undefined;
+        if (response.statusCode !== 503) return undefined;
+        // A probe that is down says when to ask again, like every other 503.
+        expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+        return response.json();
       },
       { what: '/health/ready to answer 503' },
     );

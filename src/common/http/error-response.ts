@@ -35,6 +35,8 @@ const DOMAIN_STATUS: [new (...args: never[]) => DomainError, number][] = [
   [ForbiddenError, HttpStatus.FORBIDDEN],
 ];
 
+const HEALTH_RETRY_AFTER_SECONDS = 5;
+
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -90,7 +92,11 @@ function fromHttpException(exception: HttpException): ErrorResponse {
   const text = Array.isArray(message)
     ? message.join('; ')
     : String(message ?? exception.message);
-  return build(status, text, details);
+  const response = build(status, text, details);
+  // A check that is down (readiness, say) is worth asking again: every 503 says when.
+  if (status === HttpStatus.SERVICE_UNAVAILABLE)
+    response.headers['retry-after'] = String(HEALTH_RETRY_AFTER_SECONDS);
+  return response;
 }
 
 /**
