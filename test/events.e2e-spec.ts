@@ -230,6 +230,18 @@ describe('POST /events', () => {
       expect(await eventCount(api)).toBe(before);
     });
 
+    it('refuses one from an in-process publisher too, storing nothing', async () => {
+      const bus = api.app.get(EventBus);
+      const before = await eventCount(api);
+      await expect(
+        bus.publish({ type: 'a.b', id: 'x\ud800y' }),
+      ).rejects.toMatchObject({ field: 'id' });
+      await expect(
+        bus.publish({ type: 'a.b', source: '/s\udc00' }),
+      ).rejects.toMatchObject({ field: 'source' });
+      expect(await eventCount(api)).toBe(before);
+    });
+
     it('stores a surrogate pair as the character it encodes', async () => {
       const response = await post(
         '/events',

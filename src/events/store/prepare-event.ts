@@ -140,6 +140,14 @@ function requireText(value: unknown, field: string): string {
       `${field} must be a non-empty string of at most ${MAX_TEXT} characters`,
     );
   }
+  // A lone surrogate would be stored as other characters (U+FFFD), and the event could never
+  // be found again by what its publisher called it.
+  if (!(value as { isWellFormed(): boolean }).isWellFormed()) {
+    throw new EventValidationError(
+      field,
+      `${field} must be well-formed Unicode (no unpaired surrogate)`,
+    );
+  }
   return value;
 }
 
