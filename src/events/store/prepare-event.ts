@@ -142,7 +142,7 @@ function requireText(value: unknown, field: string): string {
   }
   // A lone surrogate would be stored as other characters (U+FFFD), and the event could never
   // be found again by what its publisher called it.
-  if (!(value as { isWellFormed(): boolean }).isWellFormed()) {
+  if (!(value as unknown as { isWellFormed(): boolean }).isWellFormed()) {
     throw new EventValidationError(
       field,
       `${field} must be well-formed Unicode (no unpaired surrogate)`,
