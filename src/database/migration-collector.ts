@@ -1,4 +1,5 @@
-// Migrations are collected, never listed. The convention, which this file enforces at start:
+// Migrations are collected, never listed. The convention (docs/migrations.md), which this file
+// enforces at start:
 //
 // - Each module owns its migrations: a feature in `src/<module>/data/migrations/`, the event
 //   platform in `src/events/<part>/migrations/` (store, webhooks, saga, retention). Every folder
