@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.factory.js';
 import { SecretBox } from '../src/common/crypto/secret-box.js';
 import { loadConfig } from '../src/config/config.loader.js';
-import { migrations } from '../src/database/migrations/index.js';
+import { collectMigrations } from '../src/database/migration-collector.js';
 import { fakeDnsModule, ScriptedResolver } from './support/fake-dns.js';
 import { expectClientError, getJson, published } from './support/http.js';
 import {
@@ -452,6 +452,7 @@ async function createLegacyDatabase(
   path: string,
   webhook: { name: string; url: string; secret: string },
 ): Promise<void> {
+  const migrations = await collectMigrations();
   const last = migrations.findIndex(
     (migration) => migration.name === 'CreateWebhookSubscriptions1732300000010',
   );

@@ -9,7 +9,7 @@ export interface StorageSettings {
   database: DatabaseConfig;
   store: StoreConfig;
 }
-import { migrations } from './migrations/index.js';
+import type { MigrationClass } from './migration-collector.js';
 import { prepareSqliteConnection } from './sqlite-connection.js';
 
 /** The SQLite file in use: database.path, or a throwaway file when event.store.enabled is false. */
@@ -29,8 +29,14 @@ function createEphemeralDatabase(): string {
   return join(directory, 'events.db');
 }
 
-/** The writing connection: runs migrations at start; the group-commit writer is its only user. */
-export function writerOptions(config: StorageSettings): TypeOrmModuleOptions {
+/**
+ * The writing connection: runs `migrations` (see collectMigrations) at start; the group-commit
+ * writer is its only user.
+ */
+export function writerOptions(
+  config: StorageSettings,
+  migrations: MigrationClass[],
+): TypeOrmModuleOptions {
   const common = {
     autoLoadEntities: true,
     synchronize: false,

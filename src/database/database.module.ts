@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config.js';
+import { collectMigrations } from './migration-collector.js';
 import {
   readerOptions,
   writerOptions,
@@ -20,8 +21,8 @@ function storage(config: ConfigService<AppConfig, true>): StorageSettings {
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) =>
-        writerOptions(storage(config)),
+      useFactory: async (config: ConfigService<AppConfig, true>) =>
+        writerOptions(storage(config), await collectMigrations()),
     }),
     // Depends on the writer's data source so that it opens after migrations have run.
     TypeOrmModule.forRootAsync({

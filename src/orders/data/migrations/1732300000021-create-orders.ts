@@ -4,7 +4,7 @@ import {
   type MigrationInterface,
   type QueryRunner,
 } from 'typeorm';
-import { columnTypes } from '../column-types.js';
+import { columnTypes } from '../../../database/column-types.js';
 
 /**
  * Orders, and the simulated inventory (products, stock reservations) and payment service

@@ -4,7 +4,7 @@ import {
   type MigrationInterface,
   type QueryRunner,
 } from 'typeorm';
-import { columnTypes } from '../column-types.js';
+import { columnTypes } from '../../../database/column-types.js';
 
 /** Saga instances (src/events/saga): state, step results and history, one row each. */
 export class CreateSagas1732300000020 implements MigrationInterface {

@@ -1,5 +1,5 @@
 import { Table, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { columnTypes } from '../column-types.js';
+import { columnTypes } from '../../../database/column-types.js';
 
 /**
  * Webhook subscriptions created over HTTP. Each row is re-added as a durable subscription at

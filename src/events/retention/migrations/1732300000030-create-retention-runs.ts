@@ -4,7 +4,7 @@ import {
   type MigrationInterface,
   type QueryRunner,
 } from 'typeorm';
-import { columnTypes } from '../column-types.js';
+import { columnTypes } from '../../../database/column-types.js';
 
 /** One row per retention run that pruned events: what GET /events/stats reports. */
 export class CreateRetentionRuns1732300000030 implements MigrationInterface {

@@ -4,7 +4,7 @@ import {
   type MigrationInterface,
   type QueryRunner,
 } from 'typeorm';
-import { columnTypes } from '../column-types.js';
+import { columnTypes } from '../../../database/column-types.js';
 
 export class CreateEventStore1732300000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {

@@ -1,5 +1,5 @@
 import { Table, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { columnTypes } from '../column-types.js';
+import { columnTypes } from '../../../database/column-types.js';
 
 /**
  * One row the writer rewrites to find out whether the database takes writes again after an
