@@ -10,6 +10,7 @@ export {
   type RecordingEventBusOptions,
 } from './recording-event-bus.js';
 export { DeciderSpecification } from './decider-specification.js';
+export { SagaSpecification, type GivenSaga } from './saga-specification.js';
 
 /**
  * Providers that replace the platform's EventBus, UnitOfWork, EventStreams and CommandHandler
