@@ -8,12 +8,6 @@ import type { AppendRequest } from '../store/event-store.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import type { StreamStore } from '../sourcing/event-streams.js';
 
-/** A point to roll the log back to: what a unit of work had not appended yet. */
-export interface LogSavepoint {
-  length: number;
-  versions: Map<string, number>;
-}
-
 /**
  * The event log in memory, for unit tests. Appends are planned by the same code as the
  * EventStore's (planAppend: idempotent ids, stream versions, expected versions); streams read
@@ -22,6 +16,8 @@ export interface LogSavepoint {
 export class InMemoryEventLog implements StreamStore {
   private recorded: StoredEvent[] = [];
   private versions = new Map<string, number>();
+  /** Positions come from a sequence: one taken by an event rolled back is not reused. */
+  private lastPosition = 0;
 
   /** Every event stored so far, in log order. */
   get events(): readonly StoredEvent[] {
@@ -37,7 +33,7 @@ export class InMemoryEventLog implements StreamStore {
     const plan = planAppend(requests, existing, versions);
     const recordedAt = new Date().toISOString();
     for (const row of plan.rows) {
-      row.stored = toStoredEvent(row, this.recorded.length + 1, recordedAt);
+      row.stored = toStoredEvent(row, ++this.lastPosition, recordedAt);
       this.recorded.push(row.stored);
     }
     this.versions = versions;
@@ -65,16 +61,18 @@ export class InMemoryEventLog implements StreamStore {
     return Promise.resolve(this.versions.get(streamId) ?? 0);
   }
 
-  savepoint(): LogSavepoint {
-    return { length: this.recorded.length, versions: new Map(this.versions) };
-  }
-
-  rollback(savepoint: LogSavepoint): void {
-    this.recorded.length = savepoint.length;
-    this.versions = savepoint.versions;
+  /** Takes back what a failed unit of work appended; others' events stay. */
+  discard(events: readonly StoredEvent[]): void {
+    const discarded = new Set(events);
+    this.recorded = this.recorded.filter((event) => !discarded.has(event));
+    this.versions = new Map();
+    for (const { streamId, streamVersion } of this.recorded) {
+      if (streamId !== null && streamVersion !== null)
+        this.versions.set(streamId, streamVersion);
+    }
   }
 
   clear(): void {
-    this.rollback({ length: 0, versions: new Map() });
+    this.discard(this.recorded);
   }
 }

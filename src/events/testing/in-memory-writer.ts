@@ -37,7 +37,6 @@ export class InMemoryEventWriter extends EventWriter {
 
   runUnit<T>(work: (tx: Transaction) => Promise<T>): Promise<UnitResult<T>> {
     return this.exclusive(async () => {
-      const savepoint = this.log.savepoint();
       const runner = this.database?.createQueryRunner();
       await runner?.startTransaction();
       const tx = new InMemoryTransaction(this.log, this.preparer, runner);
@@ -46,7 +45,7 @@ export class InMemoryEventWriter extends EventWriter {
         await runner?.commitTransaction();
         return { value, events: tx.appended };
       } catch (error) {
-        this.log.rollback(savepoint);
+        this.log.discard(tx.appended);
         await runner?.rollbackTransaction();
         throw error;
       } finally {

@@ -10,6 +10,10 @@ export {
   type RecordingEventBusOptions,
 } from './recording-event-bus.js';
 export { DeciderSpecification } from './decider-specification.js';
+export {
+  HandlerSpecification,
+  type HandlerDelivery,
+} from './handler-specification.js';
 export { SagaSpecification, type GivenSaga } from './saga-specification.js';
 
 /**
