@@ -1,9 +1,13 @@
+import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { IsInt, Min } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { DomainEvent } from '../bus/domain-event.decorator.js';
 import { eventContext } from '../bus/event-context.js';
 import { ConcurrencyError } from '../errors/concurrency.error.js';
 import { EventValidationError } from '../errors/event-validation.error.js';
+import { CommandHandler } from '../sourcing/command-handler.js';
+import { provideRecordingEvents } from './index.js';
 import { RecordingEventBus } from './recording-event-bus.js';
 
 @DomainEvent('testing.parcel_weighed')
@@ -17,7 +21,37 @@ class ParcelWeighed {
   }
 }
 
+/** A service as a feature module writes one: it asks the platform for a CommandHandler. */
+@Injectable()
+class ParcelService {
+  constructor(private readonly commands: CommandHandler) {}
+
+  weigh(id: string, grams: number) {
+    return this.commands.run(
+      {
+        initialState: () => 0,
+        evolve: (_, event) => (event.data as ParcelWeighed).grams,
+        decide: () => new ParcelWeighed(grams),
+      },
+      `parcel-${id}`,
+      null,
+    );
+  }
+}
+
 describe('RecordingEventBus: the real bus over an in-memory log', () => {
+  it('stands in for the platform in a Nest testing module', async () => {
+    const module = await Test.createTestingModule({
+      providers: [ParcelService, ...provideRecordingEvents()],
+    }).compile();
+
+    const { version } = await module.get(ParcelService).weigh('p-1', 500);
+
+    const bus = module.get(RecordingEventBus);
+    expect(version).toBe(1);
+    expect(bus.published(ParcelWeighed)[0].data).toEqual({ grams: 500 });
+  });
+
   it('refuses a payload that breaks its class’s schema, storing nothing', async () => {
     const bus = new RecordingEventBus();
 
