@@ -4,6 +4,7 @@ import { CommitFeed } from './bus/commit-feed.js';
 import { DeliveryBarrier } from './bus/delivery-barrier.js';
 import { EventBus } from './bus/event-bus.js';
 import { EventPreparer } from './bus/event-preparer.js';
+import { EventWriter } from './bus/event-writer.js';
 import { LiveEvents } from './bus/live-events.js';
 import { OwnedStreams } from './bus/owned-streams.js';
 import { PublishPolicy } from './bus/publish-policy.js';
@@ -35,6 +36,7 @@ import { ReplayService } from './replay/replay.service.js';
 import { RetentionService } from './retention/retention.service.js';
 import { SagaOrchestrator } from './saga/saga-orchestrator.js';
 import { SagaStore } from './saga/saga-store.js';
+import { CommandHandler } from './sourcing/command-handler.js';
 import { EventStreams } from './sourcing/event-streams.js';
 import { DeadLetterStore } from './store/dead-letter-store.js';
 import { EventStore } from './store/event-store.js';
@@ -64,11 +66,13 @@ const PROVIDERS = [
   StorageProbe,
   CommitFeed,
   GroupCommitWriter,
+  { provide: EventWriter, useExisting: GroupCommitWriter },
   // publishing
   EventPreparer,
   EventBus,
   UnitOfWork,
   EventStreams,
+  CommandHandler,
   OwnedStreams,
   PublishPolicy,
   CloudEventIngress,
@@ -101,6 +105,7 @@ const EXPORTS = [
   EventBus,
   UnitOfWork,
   EventStreams,
+  CommandHandler,
   EventStore,
   OwnedStreams,
   SagaOrchestrator,

@@ -43,7 +43,17 @@ export {
   EventStreams,
   type ReadStreamOptions,
 } from './sourcing/event-streams.js';
-export { AggregateRoot, type AppliedEvent } from './sourcing/aggregate-root.js';
+export type { Decider } from './sourcing/decider.js';
+export {
+  aggregateStream,
+  type AggregateOptions,
+  type AggregatedStream,
+  type StreamReader,
+} from './sourcing/aggregate-stream.js';
+export {
+  CommandHandler,
+  type CommandResult,
+} from './sourcing/command-handler.js';
 export {
   toCloudEvent,
   type CloudEventJson,

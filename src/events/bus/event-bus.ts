@@ -5,10 +5,8 @@ import type { AppendOptions, ExpectedVersion } from '../store/new-event.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { eventContext } from './event-context.js';
 import { EventPreparer, type Publishable } from './event-preparer.js';
-import {
-  GroupCommitWriter,
-  type BufferPolicy,
-} from './writer/group-commit-writer.js';
+import { EventWriter } from './event-writer.js';
+import type { BufferPolicy } from './writer/group-commit-writer.js';
 
 export interface PublishOptions extends AppendOptions {
   /**
@@ -27,7 +25,7 @@ export interface PublishOptions extends AppendOptions {
 export class EventBus {
   constructor(
     private readonly preparer: EventPreparer,
-    private readonly writer: GroupCommitWriter,
+    private readonly writer: EventWriter,
     private readonly delivery: DeliveryBarrier,
   ) {}
 

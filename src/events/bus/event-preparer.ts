@@ -23,7 +23,7 @@ export type Publishable = NewEvent | object;
 export class EventPreparer {
   private readonly source: string;
 
-  constructor(@Inject(EVENTS_OPTIONS) options: EventsOptions) {
+  constructor(@Inject(EVENTS_OPTIONS) options: Pick<EventsOptions, 'source'>) {
     this.source = options.source;
   }
 

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryBarrier } from './delivery-barrier.js';
 import { eventContext } from './event-context.js';
-import {
-  GroupCommitWriter,
-  type BufferPolicy,
-} from './writer/group-commit-writer.js';
+import { EventWriter } from './event-writer.js';
+import type { BufferPolicy } from './writer/group-commit-writer.js';
 import type { Transaction } from './transaction.js';
 
 /**
@@ -22,7 +20,7 @@ import type { Transaction } from './transaction.js';
 @Injectable()
 export class UnitOfWork {
   constructor(
-    private readonly writer: GroupCommitWriter,
+    private readonly writer: EventWriter,
     private readonly delivery: DeliveryBarrier,
   ) {}
 

@@ -25,7 +25,8 @@ const SUBSCRIPTION_NAME = /^[a-z0-9]+([._-][a-z0-9]+)*$/;
 @Injectable()
 export class SubscriptionFactory {
   constructor(
-    @Inject(EVENTS_OPTIONS) private readonly options: EventsOptions,
+    @Inject(EVENTS_OPTIONS)
+    private readonly options: Pick<EventsOptions, 'handlers'>,
   ) {}
 
   /**

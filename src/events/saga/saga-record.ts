@@ -1,4 +1,5 @@
 import type {
+  SagaContext,
   SagaFailure,
   SagaHistoryEntry,
   SagaStatus,
@@ -37,4 +38,13 @@ export interface SagaRecord {
 
 export function isTerminal(record: Pick<SagaRecord, 'status'>): boolean {
   return record.status === 'completed' || record.status === 'cancelled';
+}
+
+/** What a step's callbacks see of an instance. */
+export function contextOf<TData>(record: SagaRecord): SagaContext<TData> {
+  return {
+    sagaId: record.id,
+    data: record.data as TData,
+    results: record.results,
+  };
 }

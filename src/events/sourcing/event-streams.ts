@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Transaction } from '../bus/transaction.js';
 import { EventStore } from '../store/event-store.js';
 import type { StoredEvent } from '../store/stored-event.js';
@@ -12,10 +12,13 @@ export interface ReadStreamOptions {
   transaction?: Transaction;
 }
 
+/** The part of the log EventStreams reads; src/events/testing has an in-memory one. */
+export type StreamStore = Pick<EventStore, 'readStream' | 'streamVersion'>;
+
 /** Reads aggregates' streams: what event-sourced modules need of the log. */
 @Injectable()
 export class EventStreams {
-  constructor(private readonly store: EventStore) {}
+  constructor(@Inject(EventStore) private readonly store: StreamStore) {}
 
   /** The stream's events in version order (every one of them unless bounded). */
   async read(

@@ -80,6 +80,54 @@ export function planRequest(
   return { slots };
 }
 
+/** What a batch of requests comes to: the rows to insert, then each request's answer. */
+export interface AppendPlan {
+  /** New rows in insertion order; fill in `stored` as each one gets its position. */
+  rows: PlannedRow[];
+  /** Each request's outcome, once every row has been stored. */
+  outcomes(): RequestOutcome[];
+}
+
+export type RequestOutcome =
+  | { ok: true; result: { events: StoredEvent[]; created: boolean[] } }
+  | { ok: false; error: Error };
+
+/**
+ * Plans every request of a batch against what is stored (`existing` by identity, `versions`
+ * by stream): a request whose expected version is stale fails alone, the others are accepted
+ * whole. EventStore inserts the rows in SQL; the in-memory log of src/events/testing keeps
+ * them in an array; both plan here.
+ */
+export function planAppend(
+  requests: { events: PreparedEvent[]; expectedVersion?: ExpectedVersion }[],
+  existing: Map<string, StoredEvent>,
+  versions: Map<string, number>,
+): AppendPlan {
+  const planned = new Map<string, PlannedRow>();
+  const plans: (RequestPlan | Error)[] = requests.map((request) => {
+    try {
+      return planRequest(
+        request.events,
+        request.expectedVersion,
+        existing,
+        planned,
+        versions,
+      );
+    } catch (error) {
+      return error as Error;
+    }
+  });
+  return {
+    rows: [...planned.values()],
+    outcomes: () =>
+      plans.map((plan) =>
+        plan instanceof Error
+          ? { ok: false, error: plan }
+          : { ok: true, result: collectResult(plan) },
+      ),
+  };
+}
+
 export function collectResult(plan: RequestPlan): {
   events: StoredEvent[];
   created: boolean[];

@@ -4,12 +4,10 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
 import type { EventPattern } from '../patterns/event-pattern.js';
 import {
-  collectResult,
-  toStoredEvent,
   identity,
-  planRequest,
+  planAppend,
+  toStoredEvent,
   type PlannedRow,
-  type RequestPlan,
 } from './append-plan.js';
 import { rangeCondition, type EventRange } from './event-range.js';
 import {
@@ -297,27 +295,9 @@ export class EventStore {
     const existing = await this.findExisting(runner, requests);
     const versions = await this.currentVersions(runner, requests);
 
-    const planned = new Map<string, PlannedRow>();
-    const plans: (RequestPlan | Error)[] = requests.map((request) => {
-      try {
-        return planRequest(
-          request.events,
-          request.expectedVersion,
-          existing,
-          planned,
-          versions,
-        );
-      } catch (error) {
-        return error as Error;
-      }
-    });
-    await this.insert(runner, [...planned.values()]);
-
-    return plans.map((plan) =>
-      plan instanceof Error
-        ? { ok: false, error: plan }
-        : { ok: true, result: collectResult(plan) },
-    );
+    const plan = planAppend(requests, existing, versions);
+    await this.insert(runner, plan.rows);
+    return plan.outcomes();
   }
 
   private async insert(runner: QueryRunner, rows: PlannedRow[]): Promise<void> {

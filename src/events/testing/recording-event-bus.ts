@@ -1,130 +1,77 @@
+import type { DataSource } from 'typeorm';
+import { DeliveryBarrier } from '../bus/delivery-barrier.js';
 import { eventTypeOf, type EventClass } from '../bus/domain-event.decorator.js';
-import { eventContext } from '../bus/event-context.js';
-import { prepareAppend, type Publishable } from '../bus/event-preparer.js';
-import type { PublishOptions } from '../bus/event-bus.js';
-import {
-  collectResult,
-  identity,
-  planRequest,
-  toStoredEvent,
-  type PlannedRow,
-} from '../store/append-plan.js';
-import type { AppendResult } from '../store/event-store.js';
+import { EventBus } from '../bus/event-bus.js';
+import { EventPreparer } from '../bus/event-preparer.js';
+import { UnitOfWork } from '../bus/unit-of-work.js';
+import { CommandHandler } from '../sourcing/command-handler.js';
+import { EventStreams } from '../sourcing/event-streams.js';
 import type { StoredEvent } from '../store/stored-event.js';
+import { InMemoryEventLog } from './in-memory-event-log.js';
+import { InMemoryEventWriter } from './in-memory-writer.js';
 
-/** A point to roll the recorded log back to, used by RecordingUnitOfWork. */
-export interface RecordingSavepoint {
-  length: number;
-  versions: Map<string, number>;
+export interface RecordingEventBusOptions {
+  /** CloudEvents `source` of what is published (default `/test`). */
+  source?: string;
+  /** Gives units of work a real `tx.manager` (an in-memory SQLite DataSource, say). */
+  database?: DataSource;
+}
+
+/** Handlers are not run by the recording bus: publishers never wait for them. */
+class NoDelivery extends DeliveryBarrier {
+  afterCommit(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /**
- * An in-memory stand-in for EventBus in unit tests: no database, same rules. Events are
- * validated like the real bus (envelope, payload schema of @DomainEvent classes, expected
- * versions, idempotent ids) and recorded, so a test can assert what a service published.
+ * The real EventBus over an in-memory log, for unit tests: the same preparation (envelope,
+ * payload schema of @DomainEvent classes, context) and the same append planning (stream
+ * versions, expected versions, idempotent ids) as in the application, with no database.
+ * UnitOfWork, EventStreams and CommandHandler over the same log come with it.
  *
  *   const events = new RecordingEventBus();
- *   ... { provide: EventBus, useValue: events }
+ *   ... providers: [MyService, ...provideRecordingEvents(events)]
  *   expect(events.publishedCount('user.registered')).toBe(1);
  */
-export class RecordingEventBus {
-  private readonly recorded: StoredEvent[] = [];
-  private versions = new Map<string, number>();
+export class RecordingEventBus extends EventBus {
+  readonly log: InMemoryEventLog;
+  readonly unitOfWork: UnitOfWork;
+  readonly streams: EventStreams;
+  readonly commands: CommandHandler;
 
-  constructor(private readonly source = '/test') {}
+  constructor({ source = '/test', database }: RecordingEventBusOptions = {}) {
+    const log = new InMemoryEventLog();
+    const preparer = new EventPreparer({ source });
+    const writer = new InMemoryEventWriter(log, preparer, database);
+    const delivery = new NoDelivery();
+    super(preparer, writer, delivery);
+    this.log = log;
+    this.unitOfWork = new UnitOfWork(writer, delivery);
+    this.streams = new EventStreams(log);
+    this.commands = new CommandHandler(this.unitOfWork, this.streams);
+  }
 
-  /** Every event recorded so far, in publish order. */
+  /** Every event stored so far, in log order. */
   get events(): readonly StoredEvent[] {
-    return this.recorded;
+    return this.log.events;
   }
 
-  // The array overload comes first: an array is an object, so it would match Publishable too.
-  publish(
-    events: Publishable[],
-    options?: PublishOptions,
-  ): Promise<StoredEvent[]>;
-  publish<T = unknown>(
-    event: Publishable,
-    options?: PublishOptions,
-  ): Promise<StoredEvent<T>>;
-  async publish(
-    input: Publishable | Publishable[],
-    options: PublishOptions = {},
-  ): Promise<StoredEvent | StoredEvent[]> {
-    const { events } = await this.append(input, options);
-    return Array.isArray(input) ? events : events[0];
-  }
-
-  append(
-    input: Publishable | Publishable[],
-    options: PublishOptions = {},
-  ): Promise<AppendResult> {
-    try {
-      return Promise.resolve(this.record(input, options));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-  }
-
-  /** Events of a type (or @DomainEvent class), in publish order. */
+  /** Events of a type (or @DomainEvent class), in log order. */
   published<T = unknown>(type: string | EventClass): StoredEvent<T>[] {
     const name = typeof type === 'string' ? type : eventTypeOf(type);
-    return this.recorded.filter(
+    return this.log.events.filter(
       (event) => event.type === name,
     ) as StoredEvent<T>[];
   }
 
   publishedCount(type?: string | EventClass): number {
     return type === undefined
-      ? this.recorded.length
+      ? this.log.events.length
       : this.published(type).length;
   }
 
   clear(): void {
-    this.recorded.length = 0;
-    this.versions = new Map();
-  }
-
-  /** @internal RecordingUnitOfWork's bookkeeping. */
-  savepoint(): RecordingSavepoint {
-    return { length: this.recorded.length, versions: new Map(this.versions) };
-  }
-
-  /** @internal */
-  rollback(savepoint: RecordingSavepoint): void {
-    this.recorded.length = savepoint.length;
-    this.versions = savepoint.versions;
-  }
-
-  /** @internal Validates and records one append, atomically. */
-  record(
-    input: Publishable | Publishable[],
-    options: PublishOptions = {},
-  ): AppendResult {
-    const request = prepareAppend(
-      input,
-      options,
-      this.source,
-      eventContext.current(),
-    );
-    const existing = new Map(
-      this.recorded.map((event) => [identity(event), event]),
-    );
-    const planned = new Map<string, PlannedRow>();
-    const versions = new Map(this.versions);
-    const plan = planRequest(
-      request.events,
-      request.expectedVersion,
-      existing,
-      planned,
-      versions,
-    );
-    const recordedAt = new Date().toISOString();
-    for (const row of planned.values()) {
-      row.stored = toStoredEvent(row, this.recorded.length + 1, recordedAt);
-      this.recorded.push(row.stored);
-    }
-    this.versions = versions;
-    return collectResult(plan);
+    this.log.clear();
   }
 }

@@ -3,6 +3,7 @@ import {
   defineSaga,
   SagaOrchestrator,
   type Saga,
+  type SagaDefinition,
   type SagaStateView,
   type Transaction,
 } from '../../events/index.js';
@@ -61,64 +62,70 @@ export class OrderSaga {
     inventory: InventoryService,
     payments: PaymentService,
   ) {
-    this.saga = orchestrator.register(
-      defineSaga<OrderSagaData>({
-        name: ORDER_SAGA,
-        stepTimeout: '10s',
-        steps: [
-          {
-            name: 'reserve_stock',
-            run: ({ data, signal }) =>
-              inventory.reserve(data.orderId, data.items, signal),
-            compensate: ({ data }) => inventory.release(data.orderId),
-            completed: ({ data }, items: StockLine[]) =>
-              new OrderStockReserved({ orderId: data.orderId, items }),
-            compensated: ({ data }, released) =>
-              (released as StockLine[]).length > 0
-                ? new OrderStockReleased({
-                    orderId: data.orderId,
-                    items: released as StockLine[],
-                  })
-                : undefined,
-          },
-          {
-            name: 'charge_payment',
-            run: ({ data, signal }) =>
-              payments.charge(data.orderId, data.totalCents, signal),
-            compensate: ({ data }) => payments.refund(data.orderId),
-            completed: ({ data }, charge: Charge) =>
-              new OrderPaymentCharged({ orderId: data.orderId, ...charge }),
-            compensated: ({ data }, refund) =>
-              refund
-                ? new OrderPaymentRefunded({
-                    orderId: data.orderId,
-                    ...(refund as Charge),
-                  })
-                : undefined,
-          },
-          {
-            name: 'confirm',
-            run: ({ data, signal }) => inventory.commit(data.orderId, signal),
-            completed: ({ data }) =>
-              new OrderConfirmed({
+    this.saga = orchestrator.register(orderSagaDefinition(inventory, payments));
+  }
+}
+
+/** The saga's steps over the two services, and the events each transition emits. */
+export function orderSagaDefinition(
+  inventory: InventoryService,
+  payments: PaymentService,
+): SagaDefinition<OrderSagaData> {
+  return defineSaga<OrderSagaData>({
+    name: ORDER_SAGA,
+    stepTimeout: '10s',
+    steps: [
+      {
+        name: 'reserve_stock',
+        run: ({ data, signal }) =>
+          inventory.reserve(data.orderId, data.items, signal),
+        compensate: ({ data }) => inventory.release(data.orderId),
+        completed: ({ data }, items: StockLine[]) =>
+          new OrderStockReserved({ orderId: data.orderId, items }),
+        compensated: ({ data }, released) =>
+          (released as StockLine[]).length > 0
+            ? new OrderStockReleased({
                 orderId: data.orderId,
-                userId: data.userId,
-                totalCents: data.totalCents,
-              }),
-          },
-        ],
-        failed: ({ data }, failure) =>
-          new OrderStepFailed({ orderId: data.orderId, ...failure }),
-        cancelled: ({ data }, failure) =>
-          new OrderCancelled({
+                items: released as StockLine[],
+              })
+            : undefined,
+      },
+      {
+        name: 'charge_payment',
+        run: ({ data, signal }) =>
+          payments.charge(data.orderId, data.totalCents, signal),
+        compensate: ({ data }) => payments.refund(data.orderId),
+        completed: ({ data }, charge: Charge) =>
+          new OrderPaymentCharged({ orderId: data.orderId, ...charge }),
+        compensated: ({ data }, refund) =>
+          refund
+            ? new OrderPaymentRefunded({
+                orderId: data.orderId,
+                ...(refund as Charge),
+              })
+            : undefined,
+      },
+      {
+        name: 'confirm',
+        run: ({ data, signal }) => inventory.commit(data.orderId, signal),
+        completed: ({ data }) =>
+          new OrderConfirmed({
             orderId: data.orderId,
             userId: data.userId,
-            ...failure,
+            totalCents: data.totalCents,
           }),
-        onTransition: (tx, state) => mirrorStatus(tx, state),
+      },
+    ],
+    failed: ({ data }, failure) =>
+      new OrderStepFailed({ orderId: data.orderId, ...failure }),
+    cancelled: ({ data }, failure) =>
+      new OrderCancelled({
+        orderId: data.orderId,
+        userId: data.userId,
+        ...failure,
       }),
-    );
-  }
+    onTransition: (tx, state) => mirrorStatus(tx, state),
+  });
 }
 
 /** The orders row mirrors its saga's status, in the same commit, for listings and filters. */

@@ -28,3 +28,10 @@ export class EmailTakenError extends ConflictError {
     super(`a user with email ${email} already exists`, { field: 'email' });
   }
 }
+
+/** The id already has a stream: a user is registered once. */
+export class UserAlreadyRegisteredError extends ConflictError {
+  constructor(id: string) {
+    super(`user ${id} is already registered`, { id });
+  }
+}

@@ -2,14 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { isUniqueViolation } from '../../database/unique-violation.js';
 import {
+  aggregateStream,
+  CommandHandler,
+  EventStreams,
   UnitOfWork,
+  type CommandResult,
   type StoredEvent,
   type Transaction,
 } from '../../events/index.js';
 import { User, userStreamId } from '../data/user.entity.js';
 import { UsersRepository } from '../data/users.repository.js';
 import type { UserChanges } from '../event/user-updated.event.js';
-import { UserAggregate } from './user.aggregate.js';
+import { userDecider, type UserState } from './user.decider.js';
 import {
   EmailTakenError,
   UserNotFoundError,
@@ -21,27 +25,36 @@ export interface RegisterUser {
   name: string;
 }
 
+/** A user rebuilt from its stream, at the version it was rebuilt to. */
+export type UserAtVersion = UserState & { version: number };
+
 /**
- * Users are event-sourced: each write rebuilds the user from its stream, lets the aggregate
- * decide which events happen, and commits those events together with the users row (the
- * snapshot queries read) in one transaction. Appends state the version the user was loaded at,
- * so concurrent writers cannot interleave silently.
+ * Users are event-sourced (userDecider): each write runs a command against the user's stream
+ * and commits the events together with the users row (the snapshot queries read) in one
+ * transaction. Appends state the version the stream was read at, so concurrent writers cannot
+ * interleave silently.
  */
 @Injectable()
 export class UsersService {
   constructor(
     private readonly uow: UnitOfWork,
+    private readonly commands: CommandHandler,
+    private readonly streams: EventStreams,
     private readonly users: UsersRepository,
   ) {}
 
   register({ email, name }: RegisterUser): Promise<User> {
+    const userId = uuidv7();
     const normalized = normalizeEmail(email);
     return this.uow.run(async (tx) => {
-      if (await this.users.findByEmail(tx, normalized))
-        throw new EmailTakenError(normalized);
-      const user = UserAggregate.register(uuidv7(), normalized, name);
-      await user.commit(tx);
-      return this.saveSnapshot(tx, user);
+      const emailTaken = await this.users.isEmailTaken(tx, normalized);
+      const registered = await this.commands.handle(
+        tx,
+        userDecider,
+        userStreamId(userId),
+        { type: 'RegisterUser', userId, email: normalized, name, emailTaken },
+      );
+      return this.saveSnapshot(tx, registered);
     });
   }
 
@@ -52,19 +65,22 @@ export class UsersService {
   }
 
   /** The user as it was at `version`, rebuilt from its first `version` events. */
-  async getAtVersion(id: string, version: number): Promise<UserAggregate> {
-    const events = await this.users.history(id, version);
-    if (events.length === 0) throw new UserNotFoundError(id);
-    const user = UserAggregate.fromEvents(userStreamId(id), events);
-    if (user.version < version)
-      throw new UserVersionNotFoundError(id, version, user.version);
-    if (user.deleted) throw new UserNotFoundError(id, version);
-    return user;
+  async getAtVersion(id: string, version: number): Promise<UserAtVersion> {
+    const rebuilt = await aggregateStream(this.streams, userStreamId(id), {
+      ...userDecider,
+      toVersion: version,
+    });
+    if (rebuilt.version === 0) throw new UserNotFoundError(id);
+    if (rebuilt.version < version)
+      throw new UserVersionNotFoundError(id, version, rebuilt.version);
+    if (rebuilt.state.status === 'deleted')
+      throw new UserNotFoundError(id, version);
+    return { ...rebuilt.state, version: rebuilt.version };
   }
 
   /** Every event of the user's stream, oldest first; kept after the user is deleted. */
   async history(id: string): Promise<StoredEvent[]> {
-    const events = await this.users.history(id);
+    const events = await this.streams.read(userStreamId(id));
     if (events.length === 0) throw new UserNotFoundError(id);
     return events;
   }
@@ -75,44 +91,40 @@ export class UsersService {
 
   /** Applies the fields that differ; an update that changes nothing records no event. */
   update(id: string, patch: UserChanges): Promise<User> {
+    const email =
+      patch.email === undefined ? undefined : normalizeEmail(patch.email);
     return this.uow.run(async (tx) => {
-      const user = await this.load(tx, id);
-      const email =
-        patch.email === undefined ? undefined : normalizeEmail(patch.email);
-      const changes = user.change({ email, name: patch.name });
-      if (
-        changes.email !== undefined &&
-        (await this.users.findByEmail(tx, changes.email))
-      )
-        throw new EmailTakenError(changes.email);
-      if (user.pendingChanges.length === 0) return this.snapshotOf(user);
-      await user.commit(tx);
-      return this.saveSnapshot(tx, user);
+      await this.users.lock(tx, id);
+      const emailTaken =
+        email !== undefined && (await this.users.isEmailTaken(tx, email, id));
+      const changed = await this.commands.handle(
+        tx,
+        userDecider,
+        userStreamId(id),
+        { type: 'ChangeUser', userId: id, email, name: patch.name, emailTaken },
+      );
+      if (changed.events.length === 0) return snapshotOf(changed);
+      return this.saveSnapshot(tx, changed);
     });
   }
 
   remove(id: string): Promise<void> {
     return this.uow.run(async (tx) => {
-      const user = await this.load(tx, id);
-      user.delete();
-      await user.commit(tx);
-      await this.users.remove(tx, this.snapshotOf(user));
+      await this.users.lock(tx, id);
+      await this.commands.handle(tx, userDecider, userStreamId(id), {
+        type: 'DeleteUser',
+        userId: id,
+      });
+      await this.users.remove(tx, id);
     });
-  }
-
-  private async load(tx: Transaction, id: string): Promise<UserAggregate> {
-    const events = await this.users.streamForUpdate(tx, id);
-    const user = events && UserAggregate.fromEvents(userStreamId(id), events);
-    if (!user?.exists) throw new UserNotFoundError(id);
-    return user;
   }
 
   /** Another instance may insert the same email between our check and our write. */
   private async saveSnapshot(
     tx: Transaction,
-    user: UserAggregate,
+    result: CommandResult<UserState>,
   ): Promise<User> {
-    const row = this.snapshotOf(user);
+    const row = snapshotOf(result);
     try {
       return await this.users.save(tx, row);
     } catch (error) {
@@ -120,17 +132,17 @@ export class UsersService {
       throw error;
     }
   }
+}
 
-  private snapshotOf(user: UserAggregate): User {
-    return Object.assign(new User(), {
-      id: user.id,
-      email: user.email,
-      name: user.name,
-      version: user.version,
-      createdAt: new Date(user.createdAt),
-      updatedAt: new Date(user.updatedAt),
-    });
-  }
+function snapshotOf({ state, version }: CommandResult<UserState>): User {
+  return Object.assign(new User(), {
+    id: state.id,
+    email: state.email,
+    name: state.name,
+    version,
+    createdAt: new Date(state.createdAt),
+    updatedAt: new Date(state.updatedAt),
+  });
 }
 
 function normalizeEmail(email: string): string {

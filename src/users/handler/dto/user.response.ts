@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { User } from '../../data/user.entity.js';
-import type { UserAggregate } from '../../service/user.aggregate.js';
+import type { UserAtVersion } from '../../service/users.service.js';
 
 export class UserResponse {
   @ApiProperty({ format: 'uuid' })
@@ -33,7 +33,7 @@ export class UserResponse {
   }
 
   /** A state rebuilt from events (GET /users/:id?at_version=n). */
-  static fromState(user: UserAggregate): UserResponse {
+  static fromState(user: UserAtVersion): UserResponse {
     return {
       id: user.id,
       email: user.email,
