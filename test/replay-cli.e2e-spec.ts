@@ -1,40 +1,29 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './support/app-build.js';
 import { runNode } from './support/child-process.js';
 import { getJson, registerUser, waitForDelivery } from './support/http.js';
-import {
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { useTestApp } from './support/test-app.js';
 
 describe('npm run replay (command line)', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
+  const api = useTestApp();
   let url: string;
 
   /** Runs scripts/replay.js; the child is killed by PID if it outlives the timeout. */
   const runCli = (args: string[]) =>
     runNode(join(REPO_ROOT, 'scripts', 'replay.js'), args, {
-      cwd: directory.path,
+      cwd: api.directory,
       timeoutMs: 20_000,
     });
 
   beforeAll(async () => {
-    api = await startTestApp(directory.path);
     await api.app.listen(0, '127.0.0.1');
     const { port } = api.app.getHttpServer().address() as AddressInfo;
     url = `http://127.0.0.1:${port}`;
     for (let index = 0; index < 4; index++)
       await registerUser(api, `cli-${index}@example.com`);
     await waitForDelivery(api);
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
   });
 
   it('rebuilds a projection with --reset, drawing progress until it completes', async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { createApp, type CreateAppOptions } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/config.loader.js';
 
@@ -104,6 +105,51 @@ export async function startTestApp(
     },
   };
   return handle;
+}
+
+/** The app of a describe block (useTestApp), with the temporary directory it runs in. */
+export interface SharedTestApp extends TestApp {
+  readonly directory: string;
+}
+
+/**
+ * One app for the enclosing describe block: booted with startTestApp on a fresh temporary
+ * directory before all its tests, closed and the directory removed after them. The answer
+ * stands for that app in tests and hooks (declare further beforeAll/afterAll after this call:
+ * they run after the boot and before the close).
+ */
+export function useTestApp(
+  overrides: ConfigOverrides = {},
+  options: CreateAppOptions = {},
+): SharedTestApp {
+  const directory = temporaryDirectory();
+  let booted: TestApp | undefined;
+  const current = (): TestApp => {
+    if (booted === undefined)
+      throw new Error('the app boots in beforeAll: use it in hooks and tests');
+    return booted;
+  };
+
+  beforeAll(async () => {
+    booted = await startTestApp(directory.path, overrides, options);
+  });
+  afterAll(async () => {
+    await booted?.close();
+    directory.cleanup();
+  });
+
+  return {
+    directory: directory.path,
+    get app() {
+      return current().app;
+    },
+    get databasePath() {
+      return current().databasePath;
+    },
+    request: (inject) => current().request(inject),
+    restart: (extra) => current().restart(extra),
+    close: () => current().close(),
+  };
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
