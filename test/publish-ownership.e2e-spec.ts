@@ -4,9 +4,9 @@ import { bearer, testKey, withKeys, type TestKey } from './support/api-keys.js';
 import { expectClientError, type CloudEvent } from './support/http.js';
 import {
   eventually,
+  useTestApp,
   type TestApp,
   type TestResponse,
-  useTestApp,
 } from './support/test-app.js';
 
 const admin = testKey('ops', ['admin']);

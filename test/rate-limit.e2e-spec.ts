@@ -4,8 +4,8 @@ import { expectClientError } from './support/http.js';
 import {
   startTestApp,
   temporaryDirectory,
-  type TestApp,
   useTestApp,
+  type TestApp,
 } from './support/test-app.js';
 
 const LIMIT = 3;

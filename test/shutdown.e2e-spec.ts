@@ -7,12 +7,7 @@ import type { ExitStatus } from './support/child-process.js';
 import { runLoad, type LoadResult } from './support/load.js';
 import { httpJson, waitForCatchUp, walkPages } from './support/real-http.js';
 import { Probe, probeModule } from './support/probe.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, usePerTestApp, type TestApp } from './support/test-app.js';
 
 const TYPE = 'shutdown.test';
 
@@ -161,25 +156,20 @@ describe('the throwaway database of event.store.enabled=false', () => {
 
 describe('graceful shutdown in process (app.close)', () => {
   const probe = new Probe();
-  let directory: ReturnType<typeof temporaryDirectory> | undefined;
+  const apps = usePerTestApp();
   let api: TestApp | undefined;
 
   async function boot(handlers: Record<string, unknown>) {
-    directory = temporaryDirectory();
-    api = await startTestApp(
-      directory.path,
+    api = await apps.boot(
       { event: { handlers } },
       { imports: [probeModule(probe)] },
     );
     return api;
   }
 
-  afterEach(async () => {
+  afterEach(() => {
     probe.reset();
-    await api?.close();
     api = undefined;
-    directory?.cleanup();
-    directory = undefined;
   });
 
   async function publish(id: string, type: string) {
@@ -236,13 +226,7 @@ describe('graceful shutdown in process (app.close)', () => {
     expect(late.statusCode).toBe(503);
     expect(late.json()).toMatchObject({ statusCode: 503 });
 
-    api = await startTestApp(
-      (directory as { path: string }).path,
-      {},
-      {
-        imports: [probeModule(probe)],
-      },
-    );
+    api = await apps.boot({}, { imports: [probeModule(probe)] });
     const lookup = await api.request({
       method: 'GET',
       url: '/events/too-late',

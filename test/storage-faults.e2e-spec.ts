@@ -19,9 +19,9 @@ import { ProbeModule } from './support/probe.module.js';
 import {
   eventually,
   startTestApp,
+  useTestApp,
   type TestApp,
   type TestResponse,
-  useTestApp,
 } from './support/test-app.js';
 
 const faults = faultInjection();
