@@ -33,61 +33,73 @@ export async function httpJson(
   return { status: response.status, body: parsed, headers: response.headers };
 }
 
-/** GET `url`, which must answer 200: its body. */
-async function page(baseUrl: string, url: string): Promise<any> {
-  const answer = await httpJson(baseUrl, 'GET', url);
-  if (answer.status !== 200)
-    throw new Error(
-      `GET ${url}: ${answer.status} ${JSON.stringify(answer.body)}`,
-    );
-  return answer.body;
-}
-
 const withQuery = (path: string, query: string) =>
   `${path}${path.includes('?') ? '&' : '?'}${query}`;
 
-/** Every item of a keyset-paginated listing (`after` = the previous page's `next`). */
-export async function walkPages<T>(
+/**
+ * The items (under `key`) of every page of a listing: starts with `firstQuery`, and asks
+ * `following` for the query of the next page (null after the last); at most `maxPages`.
+ */
+async function readPages<T>(
   baseUrl: string,
   path: string,
   key: string,
-  maxPages = 1_000,
+  firstQuery: string,
+  following: (body: any, pagesRead: number) => string | null,
+  maxPages: number,
 ): Promise<T[]> {
   const items: T[] = [];
-  let after: number | string | null = null;
-  for (let index = 0; index < maxPages; index++) {
-    const body = await page(
-      baseUrl,
-      withQuery(
-        path,
-        after === null ? 'limit=1000' : `limit=1000&after=${after}`,
-      ),
-    );
-    items.push(...(body[key] as T[]));
-    after = body.next;
-    if (after === null) return items;
+  let query: string | null = firstQuery;
+  for (let pagesRead = 1; pagesRead <= maxPages; pagesRead++) {
+    const url = withQuery(path, query);
+    const answer = await httpJson(baseUrl, 'GET', url);
+    if (answer.status !== 200)
+      throw new Error(
+        `GET ${url}: ${answer.status} ${JSON.stringify(answer.body)}`,
+      );
+    items.push(...(answer.body[key] as T[]));
+    query = following(answer.body, pagesRead);
+    if (query === null) return items;
   }
   throw new Error(`GET ${path}: more than ${maxPages} pages`);
 }
 
-/** Every item of an offset-paginated listing (`?limit=&offset=`), until a page is not full. */
-export async function walkOffsetPages<T>(
+/** Every item of a keyset-paginated listing (`after` = the previous page's `next`). */
+export function walkPages<T>(
   baseUrl: string,
   path: string,
   key: string,
   maxPages = 1_000,
 ): Promise<T[]> {
-  const items: T[] = [];
+  return readPages<T>(
+    baseUrl,
+    path,
+    key,
+    'limit=1000',
+    (body) => (body.next === null ? null : `limit=1000&after=${body.next}`),
+    maxPages,
+  );
+}
+
+/** Every item of an offset-paginated listing (`?limit=&offset=`), until a page is not full. */
+export function walkOffsetPages<T>(
+  baseUrl: string,
+  path: string,
+  key: string,
+  maxPages = 1_000,
+): Promise<T[]> {
   const limit = 100;
-  for (let index = 0; index < maxPages; index++) {
-    const body = await page(
-      baseUrl,
-      withQuery(path, `limit=${limit}&offset=${index * limit}`),
-    );
-    items.push(...(body[key] as T[]));
-    if (body[key].length < limit) return items;
-  }
-  throw new Error(`GET ${path}: more than ${maxPages} pages`);
+  return readPages<T>(
+    baseUrl,
+    path,
+    key,
+    `limit=${limit}&offset=0`,
+    (body, pagesRead) =>
+      body[key].length < limit
+        ? null
+        : `limit=${limit}&offset=${pagesRead * limit}`,
+    maxPages,
+  );
 }
 
 /** Polls /events/stats until every subscription's lag is 0; returns those stats. */
