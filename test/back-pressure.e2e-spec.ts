@@ -1,12 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GroupCommitWriter } from '../src/events/bus/writer/group-commit-writer.js';
 import { EventBus } from '../src/events/index.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, useTestApp } from './support/test-app.js';
 
 const BUFFER_SIZE = 20;
 const FLOOD_REQUESTS = 2_000;
@@ -20,17 +15,8 @@ function cloudEvent(id: string, type: string) {
 }
 
 describe('back-pressure at event.bus.buffer_size', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path, {
-      event: { bus: { buffer_size: BUFFER_SIZE } },
-    });
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
+  const api = useTestApp({
+    event: { bus: { buffer_size: BUFFER_SIZE } },
   });
 
   /** Every stored event of `type`, walking the keyset pages of GET /events. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   expectClientError,
   getJson,
@@ -6,30 +6,19 @@ import {
   stats,
   type UserBody,
 } from './support/http.js';
-import {
-  startTestApp,
-  temporaryDirectory,
-  type InjectOptions,
-  type TestApp,
-} from './support/test-app.js';
+import { useTestApp, type InjectOptions } from './support/test-app.js';
 
 const BODY_LIMIT = 2048;
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 describe('bad input', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
+  const api = useTestApp({
+    server: { body_limit: BODY_LIMIT },
+  });
   let user: UserBody;
 
   beforeAll(async () => {
-    api = await startTestApp(directory.path, {
-      server: { body_limit: BODY_LIMIT },
-    });
     user = await registerUser(api, 'victim@example.com', 'Victim');
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
   });
 
   /** What a refused request must leave untouched. */

@@ -8,12 +8,7 @@ import {
   type StoredEvent,
   type TransactionalHandlerContext,
 } from '../src/events/index.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, usePerTestApp, type TestApp } from './support/test-app.js';
 
 /** What the batch subscriptions saw, and a way to make one event poison. */
 class BatchProbe {
@@ -73,17 +68,12 @@ function batchModule(probe: BatchProbe): DynamicModule {
 }
 
 describe('@OnDomainEvents: handlers that take events in batches', () => {
+  const apps = usePerTestApp();
   let api: TestApp | undefined;
-  let directory: ReturnType<typeof temporaryDirectory> | undefined;
   const probe = new BatchProbe();
 
   async function boot(): Promise<TestApp> {
-    directory = temporaryDirectory();
-    api = await startTestApp(
-      directory.path,
-      {},
-      { imports: [batchModule(probe)] },
-    );
+    api = await apps.boot({}, { imports: [batchModule(probe)] });
     await api.app.get(UnitOfWork).run(async (tx) => {
       await tx.queryRunner.query(
         'CREATE TABLE IF NOT EXISTS batch_ledger (event_id TEXT NOT NULL)',
@@ -92,9 +82,7 @@ describe('@OnDomainEvents: handlers that take events in batches', () => {
     return api;
   }
 
-  afterEach(async () => {
-    await api?.close();
-    directory?.cleanup();
+  afterEach(() => {
     probe.calls.length = 0;
     probe.transactionalCalls.length = 0;
     probe.poison.clear();

@@ -1,28 +1,18 @@
 import { CloudEvent, HTTP, type CloudEventV1 } from 'cloudevents';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from './support/test-app.js';
 
 // Round trips with the official SDK on both ends, over real HTTP: an event the SDK emits in
 // binary or structured mode is stored with every attribute and reads back equal through the
 // SDK's own parser.
 
 describe('CloudEvents round trips with the cloudevents SDK', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
+  const api = useTestApp();
   let base: string;
 
   beforeAll(async () => {
-    api = await startTestApp(directory.path);
     await api.app.listen(0, '127.0.0.1');
     base = (await api.app.getUrl()).replace('[::1]', '127.0.0.1');
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
   });
 
   /**

@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   allEvents,
   expectClientError,
   getJson,
   type CloudEvent,
 } from './support/http.js';
-import {
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-  type TestResponse,
-} from './support/test-app.js';
+import { useTestApp, type TestResponse } from './support/test-app.js';
 
 // A conformance suite written from CloudEvents 1.0.2: the core spec (spec.md), the JSON event
 // format (formats/json-format.md) and the HTTP protocol binding
@@ -56,17 +51,8 @@ function ceHeaders(
 }
 
 describe('CloudEvents 1.0 over HTTP (conformance)', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path, {
-      server: { body_limit: BODY_LIMIT },
-    });
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
+  const api = useTestApp({
+    server: { body_limit: BODY_LIMIT },
   });
 
   function postStructured(

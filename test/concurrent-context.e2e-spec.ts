@@ -1,5 +1,5 @@
 import { Injectable, Module } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GroupCommitWriter } from '../src/events/bus/writer/group-commit-writer.js';
 import {
   EventsModule,
@@ -9,12 +9,7 @@ import {
 } from '../src/events/index.js';
 import { allEvents, type CloudEvent } from './support/http.js';
 import { ProbeModule } from './support/probe.module.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, useTestApp } from './support/test-app.js';
 
 /** Answers each `ctx.request` with a `ctx.reply` appended in a unit of work of its own. */
 @Injectable()
@@ -39,20 +34,7 @@ const CLOUDEVENTS_BATCH = 'application/cloudevents-batch+json';
  * same groups: every id must find exactly its own events, whichever caller started the group.
  */
 describe('context of overlapping requests', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(
-      directory.path,
-      {},
-      { imports: [ProbeModule, ReplyingModule] },
-    );
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
-  });
+  const api = useTestApp({}, { imports: [ProbeModule, ReplyingModule] });
 
   /**
    * Runs `requests` while the writer is held by a unit of the test's own (no context), so every

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   allEvents,
   eventCount,
@@ -8,24 +8,10 @@ import {
   type CloudEvent,
 } from './support/http.js';
 import { ProbeModule } from './support/probe.module.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, useTestApp } from './support/test-app.js';
 
 describe('correlation ids', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path, {}, { imports: [ProbeModule] });
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
-  });
+  const api = useTestApp({}, { imports: [ProbeModule] });
 
   it('echoes X-Correlation-Id and stores it as the correlationid of the published event', async () => {
     const response = await publish(

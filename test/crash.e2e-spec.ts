@@ -1,16 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useChildApps, type ChildApp } from './support/child-app.js';
+import { runLoad } from './support/load.js';
 import {
-  buildApp,
   httpJson,
-  killAllChildren,
-  runLoad,
-  seededRandom,
-  startChild,
   waitForCatchUp,
+  walkOffsetPages,
   walkPages,
-  type ChildApp,
-} from './support/child-app.js';
-import { temporaryDirectory } from './support/test-app.js';
+} from './support/real-http.js';
+import { seededRandom } from './support/seeded-random.js';
 
 const ROUNDS = 5;
 const CONCURRENCY = 16;
@@ -22,22 +19,7 @@ const sleep = (ms: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('crash safety: SIGKILL under load', () => {
-  const directory = temporaryDirectory();
-  const databasePath = `${directory.path}/events.db`;
-  let main: string;
-
-  beforeAll(async () => {
-    main = await buildApp();
-  }, 180_000);
-  afterEach(async () => {
-    await killAllChildren();
-  });
-  afterAll(async () => {
-    await killAllChildren();
-    directory.cleanup();
-  });
-
-  const start = () => startChild({ main, databasePath, cwd: directory.path });
+  const apps = useChildApps();
 
   it('keeps every acknowledged event and lets every subscription catch up exactly once', async () => {
     const seed = Number(process.env.CRASH_SEED ?? Date.now() % 2 ** 31);
@@ -50,7 +32,7 @@ describe('crash safety: SIGKILL under load', () => {
     let unanswered: string[] = [];
 
     for (let round = 0; round < ROUNDS; round++) {
-      const child: ChildApp = await start();
+      const child: ChildApp = await apps.start();
 
       // A client that lost its answer sends the same id again: stored once, acknowledged now.
       for (const id of unanswered.slice(0, RESEND_LIMIT)) {
@@ -93,7 +75,7 @@ describe('crash safety: SIGKILL under load', () => {
     );
     expect(registered.size, context('users registered')).toBeGreaterThan(0);
 
-    const child = await start();
+    const child = await apps.start();
     const stats = await waitForCatchUp(child.baseUrl);
 
     // Every acknowledged event is stored, once.
@@ -152,7 +134,11 @@ describe('crash safety: SIGKILL under load', () => {
     expect(new Set(audited), context('audited events')).toEqual(storedSet);
 
     // Users: the row and its user.registered event commit together; one welcome each.
-    const users = await allUsers(child.baseUrl);
+    const users = await walkOffsetPages<{ id: string }>(
+      child.baseUrl,
+      '/users',
+      'users',
+    );
     const userIds = new Set(users.map((user) => user.id));
     const missingUsers = [...registered].filter((id) => !userIds.has(id));
     expect(missingUsers, context('acknowledged users missing')).toEqual([]);
@@ -165,7 +151,11 @@ describe('crash safety: SIGKILL under load', () => {
       registrations.map((event) => event.data.userId).sort(),
       context('one user.registered per user'),
     ).toEqual([...userIds].sort());
-    const welcomes = await allNotifications(child.baseUrl);
+    const welcomes = await walkOffsetPages<{ user_id: string }>(
+      child.baseUrl,
+      '/notifications',
+      'notifications',
+    );
     const welcomesPerUser = new Map<string, number>();
     for (const notification of welcomes)
       welcomesPerUser.set(
@@ -185,35 +175,3 @@ describe('crash safety: SIGKILL under load', () => {
     expect(exit.signal).toBe('SIGKILL');
   }, 150_000);
 });
-
-async function allUsers(baseUrl: string): Promise<{ id: string }[]> {
-  const users: { id: string }[] = [];
-  for (let offset = 0; offset < 100_000; offset += 100) {
-    const page = await httpJson(
-      baseUrl,
-      'GET',
-      `/users?limit=100&offset=${offset}`,
-    );
-    expect(page.status).toBe(200);
-    users.push(...page.body.users);
-    if (page.body.users.length < 100) break;
-  }
-  return users;
-}
-
-async function allNotifications(
-  baseUrl: string,
-): Promise<{ user_id: string }[]> {
-  const notifications: { user_id: string }[] = [];
-  for (let offset = 0; offset < 100_000; offset += 100) {
-    const page = await httpJson(
-      baseUrl,
-      'GET',
-      `/notifications?limit=100&offset=${offset}`,
-    );
-    expect(page.status).toBe(200);
-    notifications.push(...page.body.notifications);
-    if (page.body.notifications.length < 100) break;
-  }
-  return notifications;
-}

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   allEvents,
   expectClientError,
@@ -7,11 +7,7 @@ import {
   stats,
   type CloudEvent,
 } from './support/http.js';
-import {
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { useTestApp } from './support/test-app.js';
 
 const userData = (n: number) => ({
   userId: `0190f6c4-8d55-7cc1-a1c1-2f3e4d5c6b7${n}`,
@@ -68,13 +64,11 @@ const SEEDS: Seed[] = [
 const TICKS = 23;
 
 describe('querying events', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
+  const api = useTestApp();
   let seeded: CloudEvent[];
   let ticks: CloudEvent[];
 
   beforeAll(async () => {
-    api = await startTestApp(directory.path);
     seeded = [];
     for (const { correlation, ...body } of SEEDS) {
       seeded.push(
@@ -92,10 +86,6 @@ describe('querying events', () => {
       if (i % 5 === 0)
         await published(api, { type: 'doc.edited', aggregate_id: 'doc-1' });
     }
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
   });
 
   const seededTypes = (query: Record<string, string>) =>

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, EventBus } from '../src/events/index.js';
 import {
   expectClientError,
@@ -8,25 +8,12 @@ import {
   streamEvents,
   type CloudEvent,
 } from './support/http.js';
-import {
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { useTestApp } from './support/test-app.js';
 
 const UNKNOWN_ID = '0190f6c4-8d55-7cc1-a1c1-2f3e4d5c6b7a';
 
 describe('event sourcing', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path);
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
-  });
+  const api = useTestApp();
 
   const patch = (id: string, payload: unknown) =>
     api.request({ method: 'PATCH', url: `/users/${id}`, payload });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventBus } from '../src/events/index.js';
 import {
   allEvents,
@@ -10,26 +10,13 @@ import {
   streamEvents,
   type CloudEvent,
 } from './support/http.js';
-import {
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { useTestApp } from './support/test-app.js';
 
 const USER_ID = '0190f6c4-8d55-7cc1-a1c1-2f3e4d5c6b7a';
 
 describe('POST /events', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path, {
-      event: { source: '/events-test' },
-    });
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
+  const api = useTestApp({
+    event: { source: '/events-test' },
   });
 
   it('answers 201 with the stored event as CloudEvents 1.0 JSON', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   allEvents,
   expectClientError,
@@ -8,12 +8,7 @@ import {
   waitForDelivery,
   type CloudEvent,
 } from './support/http.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, useTestApp } from './support/test-app.js';
 
 interface AuditEntryBody {
   position: number;
@@ -27,16 +22,7 @@ interface AuditEntryBody {
 }
 
 describe('fan-out of user events', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path);
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
-  });
+  const api = useTestApp();
 
   const audit = (query: string) =>
     getJson<{ entries: AuditEntryBody[]; next: number | null }>(

@@ -3,14 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildApp,
-  httpJson,
-  startChild,
-  type ChildApp,
-  type HttpResult,
-} from './support/child-app.js';
-import { temporaryDirectory } from './support/test-app.js';
+import { useChildApps, type ChildApp } from './support/child-app.js';
+import { httpJson, type HttpResult } from './support/real-http.js';
 
 /**
  * The costliest pattern the limits allow (32 segments) against 60-segment types: a
@@ -65,7 +59,7 @@ function startReceiver(): Promise<{
 }
 
 describe('the worst pattern cannot stall the process', () => {
-  const directory = temporaryDirectory();
+  const apps = useChildApps();
   let child: ChildApp | undefined;
   let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
   let hit: { id: string; position: number };
@@ -88,15 +82,9 @@ describe('the worst pattern cannot stall the process', () => {
   }
 
   beforeAll(async () => {
-    const main = await buildApp();
-    const config = join(directory.path, 'config.yaml');
+    const config = join(apps.directory, 'config.yaml');
     writeFileSync(config, 'webhooks:\n  allowed_hosts: [127.0.0.1]\n');
-    child = await startChild({
-      main,
-      databasePath: join(directory.path, 'events.db'),
-      cwd: directory.path,
-      env: { CONFIG_FILE: config },
-    });
+    child = await apps.start({ env: { CONFIG_FILE: config } });
     const published: HttpResult[] = [];
     for (const type of [MISS, HIT])
       published.push(await request('POST', '/events', { type }));
@@ -105,13 +93,11 @@ describe('the worst pattern cannot stall the process', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await child?.kill('SIGKILL');
     const server = receiver?.server;
     if (server) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-    directory.cleanup();
   });
 
   it('GET /events?type=<worst> answers the one matching event', async () => {

@@ -1,11 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bearer, testKey, withKeys } from './support/api-keys.js';
-import {
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-  type TestResponse,
-} from './support/test-app.js';
+import { useTestApp, type TestResponse } from './support/test-app.js';
 
 const reader = testKey('dashboards', ['reader']);
 const APP_ORIGIN = 'https://app.example.com';
@@ -19,16 +14,7 @@ function expectSecurityHeaders(response: TestResponse, what: string): void {
 }
 
 describe('security headers and CORS', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path, withKeys(reader));
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
-  });
+  const api = useTestApp(withKeys(reader));
 
   it('sends nosniff and the other security headers on successes and errors alike', async () => {
     const cases: [string, Promise<TestResponse>, number][] = [
@@ -112,18 +98,9 @@ describe('security headers and CORS', () => {
 });
 
 describe('CORS for configured origins', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path, {
-      ...withKeys(reader),
-      server: { cors: { origins: [APP_ORIGIN] } },
-    });
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
+  const api = useTestApp({
+    ...withKeys(reader),
+    server: { cors: { origins: [APP_ORIGIN] } },
   });
 
   it('answers the preflight of a configured origin without a key, and no other origin', async () => {

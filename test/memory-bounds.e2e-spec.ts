@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../src/events/index.js';
 import { getJson, type CloudEvent } from './support/http.js';
-import {
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { useTestApp } from './support/test-app.js';
 
 const MAX_PAGE_BYTES = 256 * 1024;
 const PAYLOAD = 'p'.repeat(40 * 1024);
@@ -17,13 +13,11 @@ interface Page {
 
 /** Answers are bounded by bytes, not only by counts: a page of large events ends early. */
 describe('memory bounded by bytes', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
+  const api = useTestApp({
+    event: { query: { max_page_bytes: MAX_PAGE_BYTES } },
+  });
 
   beforeAll(async () => {
-    api = await startTestApp(directory.path, {
-      event: { query: { max_page_bytes: MAX_PAGE_BYTES } },
-    });
     const bus = api.app.get(EventBus);
     await bus.publish(
       Array.from({ length: 30 }, (_, i) => ({
@@ -36,10 +30,6 @@ describe('memory bounded by bytes', () => {
       type: 'bulk.huge',
       data: { payload: 'h'.repeat(2 * MAX_PAGE_BYTES) },
     });
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
   });
 
   /** Follows `next` through every page of `url`, checking each answer's size. */

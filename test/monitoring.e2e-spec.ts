@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   expectClientError,
   getJson,
@@ -8,12 +8,7 @@ import {
   waitForDelivery,
 } from './support/http.js';
 import { ProbeGate, ProbeModule } from './support/probe.module.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, useTestApp } from './support/test-app.js';
 
 const APP_SUBSCRIPTIONS = [
   'notifications.welcome',
@@ -24,17 +19,9 @@ const APP_SUBSCRIPTIONS = [
 const ORDER_SUBSCRIPTIONS = ['orders.saga', 'notifications.orders'];
 
 describe('monitoring', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
+  const api = useTestApp({}, { imports: [ProbeModule] });
 
-  beforeAll(async () => {
-    api = await startTestApp(directory.path, {}, { imports: [ProbeModule] });
-  });
-  afterAll(async () => {
-    ProbeGate.release();
-    await api?.close();
-    directory.cleanup();
-  });
+  afterAll(() => ProbeGate.release());
 
   describe('GET /events/stats', () => {
     it('reports counters, subscribers per pattern and every subscription', async () => {

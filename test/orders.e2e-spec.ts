@@ -1,12 +1,4 @@
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  describe,
-  expect,
-  it,
-  vi,
-} from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InventoryService } from '../src/orders/service/inventory.service.js';
 import {
   allEvents,
@@ -14,12 +6,7 @@ import {
   getJson,
   type CloudEvent,
 } from './support/http.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, useTestApp } from './support/test-app.js';
 
 const USER = '0190f6c4-8d55-7cc1-a1c1-2f3e4d5c6b7a';
 const UNKNOWN_ID = '0190f6c4-8d55-7cc1-a1c1-000000000000';
@@ -46,18 +33,10 @@ interface OrderBody {
 }
 
 describe('orders saga', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
+  const api = useTestApp();
 
-  beforeAll(async () => {
-    api = await startTestApp(directory.path);
-  });
   afterEach(() => {
     vi.restoreAllMocks();
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
   });
 
   const place = (payload: unknown) =>

@@ -1,17 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   expectClientError,
   published,
   registerUser,
   stats,
 } from './support/http.js';
-import {
-  startTestApp,
-  temporaryDirectory,
-  type InjectOptions,
-  type TestApp,
-} from './support/test-app.js';
+import { useTestApp, type InjectOptions } from './support/test-app.js';
 
 const MAX_POSITION = Number.MAX_SAFE_INTEGER;
 const MAX_VERSION = 2_147_483_647;
@@ -101,19 +96,13 @@ function badIntegerJson(min: number, max: number): [string, unknown][] {
 }
 
 describe('bounds of numeric and time parameters', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
+  const api = useTestApp();
   let userId: string;
   const stream = `bounds-${randomUUID()}`;
 
   beforeAll(async () => {
-    api = await startTestApp(directory.path);
     userId = (await registerUser(api, 'bounds@example.com')).id;
     await published(api, { type: 'bounds.seen', aggregate_id: stream });
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
   });
 
   const get = (url: string): InjectOptions => ({ method: 'GET', url });

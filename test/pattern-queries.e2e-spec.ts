@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.factory.js';
 import { loadConfig } from '../src/config/config.loader.js';
 import { READ_DATA_SOURCE } from '../src/database/read-data-source.js';
@@ -17,11 +17,7 @@ import {
   getJson,
   type CloudEvent,
 } from './support/http.js';
-import {
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { temporaryDirectory, useTestApp } from './support/test-app.js';
 
 const SCAN_BUDGET = 10_000;
 const NOISE = SCAN_BUDGET + 500;
@@ -37,17 +33,8 @@ const endsInFailed = (type: string) =>
   type.split('.').length >= 2 && type.endsWith('.failed');
 
 describe('event type patterns', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path, {
-      webhooks: { allowed_hosts: ['127.0.0.1'] },
-    });
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
+  const api = useTestApp({
+    webhooks: { allowed_hosts: ['127.0.0.1'] },
   });
 
   describe('size limits: 255 characters, 32 segments', () => {

@@ -4,12 +4,7 @@ import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getJson, published, type CloudEvent } from './support/http.js';
 import { Probe, probeModule, type ProbeBehaviour } from './support/probe.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, useTestApp } from './support/test-app.js';
 
 // A file that does not exist: reading it fails with an ENOENT naming its absolute path.
 const MISSING_FILE = '/some/abs/path/file.txt';
@@ -34,22 +29,19 @@ function expectNoServerDetails(text: string): void {
 }
 
 describe('error texts clients see', () => {
-  const directory = temporaryDirectory();
   const probe = new Probe();
   const warnings = vi.spyOn(Logger.prototype, 'warn');
-  let api: TestApp;
+  const api = useTestApp(
+    {
+      event: {
+        handlers: { retry_count: 2, retry_delay: 1, retry_max_delay: 5 },
+      },
+    },
+    { imports: [probeModule(probe)] },
+  );
   let event: CloudEvent;
 
   beforeAll(async () => {
-    api = await startTestApp(
-      directory.path,
-      {
-        event: {
-          handlers: { retry_count: 2, retry_delay: 1, retry_max_delay: 5 },
-        },
-      },
-      { imports: [probeModule(probe)] },
-    );
     probe.flaky.behaviour = failLikeTheServer;
     event = await published(api, { type: 'probe.flaky' });
     await eventually(
@@ -60,8 +52,6 @@ describe('error texts clients see', () => {
   afterAll(async () => {
     warnings.mockRestore();
     probe.reset();
-    await api?.close();
-    directory.cleanup();
   });
 
   async function request(method: 'GET' | 'POST', url: string) {

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventStore } from '../src/events/store/event-store.js';
 import { bearer, testKey, withKeys, type TestKey } from './support/api-keys.js';
 import { expectClientError, type CloudEvent } from './support/http.js';
 import {
   eventually,
-  startTestApp,
-  temporaryDirectory,
+  useTestApp,
   type TestApp,
   type TestResponse,
 } from './support/test-app.js';
@@ -119,18 +118,9 @@ function fieldIn(
 const MODES: Mode[] = ['json', 'structured', 'binary', 'batch'];
 
 describe("POST /events and the application's own events", () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path, {
-      ...withKeys(admin, shipping, partnerA, partnerB),
-      event: { source: SERVICE_SOURCE },
-    });
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
+  const api = useTestApp({
+    ...withKeys(admin, shipping, partnerA, partnerB),
+    event: { source: SERVICE_SOURCE },
   });
 
   /** Every event in the log, counted through GET /events. */
@@ -445,17 +435,8 @@ describe("POST /events and the application's own events", () => {
 });
 
 describe('POST /events in open mode (no key configured)', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path, {
-      event: { source: SERVICE_SOURCE },
-    });
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
+  const api = useTestApp({
+    event: { source: SERVICE_SOURCE },
   });
 
   it('gives events without source /external, records no actor, and refuses the service source', async () => {

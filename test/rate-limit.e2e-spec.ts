@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { bearer, testKey, withKeys } from './support/api-keys.js';
 import { expectClientError } from './support/http.js';
 import {
   startTestApp,
   temporaryDirectory,
+  useTestApp,
   type TestApp,
 } from './support/test-app.js';
 
@@ -13,20 +14,11 @@ const batcher = testKey('batcher', ['publisher']);
 const ops = testKey('ops', ['admin']);
 
 describe('rate limits per API key', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
+  const api = useTestApp({
+    ...withKeys(shipping, batcher, ops),
+    rate_limit: { limit: LIMIT, ttl: '1m' },
+  });
   let sequence = 0;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path, {
-      ...withKeys(shipping, batcher, ops),
-      rate_limit: { limit: LIMIT, ttl: '1m' },
-    });
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
-  });
 
   function publishAs(key: typeof shipping, id = `rl-${++sequence}`) {
     return api.request({

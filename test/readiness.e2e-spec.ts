@@ -3,12 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, published, stats } from './support/http.js';
 import { ProbeGate, ProbeModule } from './support/probe.module.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, useTestApp } from './support/test-app.js';
 
 const MAX_LAG = 3;
 const TICKS = 20;
@@ -27,20 +22,17 @@ async function closedPort(): Promise<number> {
 }
 
 describe('readiness', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
+  const api = useTestApp(
+    {
+      health: { max_lag: MAX_LAG },
+      webhooks: { allowed_hosts: ['127.0.0.1'] },
+      // A failed delivery waits a minute for its retry: the webhook stays behind meanwhile.
+      event: { handlers: { retry_delay: '1m', retry_max_delay: '1m' } },
+    },
+    { imports: [ProbeModule] },
+  );
 
   beforeAll(async () => {
-    api = await startTestApp(
-      directory.path,
-      {
-        health: { max_lag: MAX_LAG },
-        webhooks: { allowed_hosts: ['127.0.0.1'] },
-        // A failed delivery waits a minute for its retry: the webhook stays behind meanwhile.
-        event: { handlers: { retry_delay: '1m', retry_max_delay: '1m' } },
-      },
-      { imports: [ProbeModule] },
-    );
     for (let tick = 0; tick < TICKS; tick++) {
       await published(api, { type: 'lag.tick', data: { tick } });
     }
@@ -56,11 +48,7 @@ describe('readiness', () => {
     });
     expect(created.statusCode, created.body).toBe(201);
   });
-  afterAll(async () => {
-    ProbeGate.release();
-    await api?.close();
-    directory.cleanup();
-  });
+  afterAll(() => ProbeGate.release());
 
   /** Waits until every subscription but the webhook has handled the whole log. */
   async function ownHandlersCaughtUp(): Promise<void> {
@@ -147,24 +135,15 @@ describe('readiness', () => {
 });
 
 describe('health of a vanished data directory', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path);
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
-  });
+  const api = useTestApp();
 
   it('answers 503 with the disk down, naming no path of the server', async () => {
-    rmSync(directory.path, { recursive: true, force: true });
+    rmSync(api.directory, { recursive: true, force: true });
 
     const response = await api.request({ method: 'GET', url: '/health' });
 
     expect(response.statusCode, response.body).toBe(503);
     expect(response.json().details.disk).toMatchObject({ status: 'down' });
-    expect(response.body).not.toContain(directory.path);
+    expect(response.body).not.toContain(api.directory);
   });
 });

@@ -1,63 +1,29 @@
-import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './support/child-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './support/app-build.js';
+import { runNode } from './support/child-process.js';
 import { getJson, registerUser, waitForDelivery } from './support/http.js';
-import {
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const CLI_TIMEOUT_MS = 20_000;
-
-/** Runs scripts/replay.js; the child is killed by PID if it outlives the timeout. */
-function runCli(args: string[]): Promise<CliResult> {
-  const child = spawn(
-    process.execPath,
-    [join(REPO_ROOT, 'scripts', 'replay.js'), ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => {
-    if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  }, CLI_TIMEOUT_MS);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
+import { useTestApp } from './support/test-app.js';
 
 describe('npm run replay (command line)', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
+  const api = useTestApp();
   let url: string;
 
+  /** Runs scripts/replay.js; the child is killed by PID if it outlives the timeout. */
+  const runCli = (args: string[]) =>
+    runNode(join(REPO_ROOT, 'scripts', 'replay.js'), args, {
+      cwd: api.directory,
+      timeoutMs: 20_000,
+    });
+
   beforeAll(async () => {
-    api = await startTestApp(directory.path);
     await api.app.listen(0, '127.0.0.1');
     const { port } = api.app.getHttpServer().address() as AddressInfo;
     url = `http://127.0.0.1:${port}`;
     for (let index = 0; index < 4; index++)
       await registerUser(api, `cli-${index}@example.com`);
     await waitForDelivery(api);
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
   });
 
   it('rebuilds a projection with --reset, drawing progress until it completes', async () => {

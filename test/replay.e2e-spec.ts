@@ -10,12 +10,7 @@ import {
   waitForDelivery,
 } from './support/http.js';
 import { Probe, probeModule } from './support/probe.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, usePerTestApp, type TestApp } from './support/test-app.js';
 
 interface ReplayBody {
   id: string;
@@ -34,25 +29,18 @@ interface ReplayBody {
 
 describe('replay', () => {
   const probe = new Probe();
-  let directory: ReturnType<typeof temporaryDirectory> | undefined;
+  const apps = usePerTestApp();
   let api: TestApp;
 
   async function boot() {
-    directory = temporaryDirectory();
-    api = await startTestApp(
-      directory.path,
+    api = await apps.boot(
       { event: { handlers: { retry_count: 3, retry_delay: '5ms' } } },
       { imports: [probeModule(probe)] },
     );
     return api;
   }
 
-  afterEach(async () => {
-    probe.reset();
-    await api?.close();
-    directory?.cleanup();
-    directory = undefined;
-  });
+  afterEach(() => probe.reset());
 
   /** Records the events a channel received through replays (context.replay), in order. */
   function recordReplays(channel: Probe['steady']): string[] {

@@ -9,24 +9,17 @@ import {
   type CloudEvent,
 } from './support/http.js';
 import { Probe, probeModule } from './support/probe.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, usePerTestApp, type TestApp } from './support/test-app.js';
 
 const LONG_AGO = '2000-01-01T00:00:00.000Z';
 
 describe('retention', () => {
   const probe = new Probe();
-  let directory: ReturnType<typeof temporaryDirectory> | undefined;
+  const apps = usePerTestApp();
   let api: TestApp;
 
   async function boot(retentionDays: number) {
-    directory = temporaryDirectory();
-    api = await startTestApp(
-      directory.path,
+    api = await apps.boot(
       {
         event: {
           store: { retention_days: retentionDays, prune_interval: '1h' },
@@ -37,12 +30,7 @@ describe('retention', () => {
     );
   }
 
-  afterEach(async () => {
-    probe.reset();
-    await api?.close();
-    directory?.cleanup();
-    directory = undefined;
-  });
+  afterEach(() => probe.reset());
 
   /** Every event so far was recorded long ago, as far as retention can tell. */
   async function ageEverything(): Promise<void> {

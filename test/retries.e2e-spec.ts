@@ -9,8 +9,7 @@ import {
 } from './support/probe.js';
 import {
   eventually,
-  startTestApp,
-  temporaryDirectory,
+  usePerTestApp,
   type ConfigOverrides,
   type TestApp,
 } from './support/test-app.js';
@@ -19,24 +18,18 @@ const BUILT_IN = ['analytics.counts', 'audit.log'];
 
 describe('retries, timeouts and dead letters', () => {
   const probe = new Probe();
-  let directory: ReturnType<typeof temporaryDirectory> | undefined;
+  const apps = usePerTestApp();
   let api: TestApp | undefined;
 
   async function boot(handlers: Record<string, unknown>, bus = {}) {
-    directory = temporaryDirectory();
     const overrides: ConfigOverrides = { event: { handlers, bus } };
-    api = await startTestApp(directory.path, overrides, {
-      imports: [probeModule(probe)],
-    });
+    api = await apps.boot(overrides, { imports: [probeModule(probe)] });
     return api;
   }
 
-  afterEach(async () => {
+  afterEach(() => {
     probe.reset();
-    await api?.close();
     api = undefined;
-    directory?.cleanup();
-    directory = undefined;
   });
 
   async function publish(

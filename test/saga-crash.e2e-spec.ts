@@ -1,14 +1,8 @@
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildApp,
-  httpJson,
-  killAllChildren,
-  seededRandom,
-  startChild,
-  type ChildApp,
-} from './support/child-app.js';
-import { temporaryDirectory } from './support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { useChildApps, type ChildApp } from './support/child-app.js';
+import { httpJson, walkOffsetPages, walkPages } from './support/real-http.js';
+import { seededRandom } from './support/seeded-random.js';
 
 const ROUNDS = 4;
 const CONCURRENCY = 8;
@@ -41,22 +35,7 @@ interface OrderBody {
 }
 
 describe('crash safety: SIGKILL in the middle of order sagas', () => {
-  const directory = temporaryDirectory();
-  const databasePath = `${directory.path}/events.db`;
-  let main: string;
-
-  beforeAll(async () => {
-    main = await buildApp();
-  }, 180_000);
-  afterEach(async () => {
-    await killAllChildren();
-  });
-  afterAll(async () => {
-    await killAllChildren();
-    directory.cleanup();
-  });
-
-  const start = () => startChild({ main, databasePath, cwd: directory.path });
+  const apps = useChildApps();
 
   it('settles every order after restarts: confirmed, or cancelled with its stock released and its payment refunded', async () => {
     const seed = Number(process.env.CRASH_SEED ?? Date.now() % 2 ** 31);
@@ -67,7 +46,7 @@ describe('crash safety: SIGKILL in the middle of order sagas', () => {
     let unfinishedAtKills = 0;
 
     for (let round = 0; round < ROUNDS; round++) {
-      const child: ChildApp = await start();
+      const child: ChildApp = await apps.start();
       let stopped = false;
       let placed = 0;
       const worker = async () => {
@@ -95,7 +74,7 @@ describe('crash safety: SIGKILL in the middle of order sagas', () => {
       stopped = true;
       await load;
       expect(exit.signal, context('killed by SIGKILL')).toBe('SIGKILL');
-      unfinishedAtKills += unfinishedSagas(databasePath);
+      unfinishedAtKills += unfinishedSagas(apps.databasePath);
     }
 
     expect(unexpected, context('only 202, 503 or no answer')).toEqual([]);
@@ -106,7 +85,7 @@ describe('crash safety: SIGKILL in the middle of order sagas', () => {
       context('sagas unfinished at a kill'),
     ).toBeGreaterThan(0);
 
-    const child = await start();
+    const child = await apps.start();
     const orders = await settledOrders(child.baseUrl);
     const byId = new Map(orders.map((order) => [order.id, order]));
     const missing = [...accepted].filter((id) => !byId.has(id));
@@ -163,7 +142,11 @@ describe('crash safety: SIGKILL in the middle of order sagas', () => {
     // Each order's stream ends once, with order.confirmed or order.cancelled.
     const endings = new Map<string, string[]>();
     for (const type of ['order.confirmed', 'order.cancelled']) {
-      for (const event of await allOfType(child.baseUrl, type)) {
+      for (const event of await walkPages<{ data: { orderId: string } }>(
+        child.baseUrl,
+        `/events?type=${type}`,
+        'events',
+      )) {
         const list = endings.get(event.data.orderId) ?? [];
         list.push(type);
         endings.set(event.data.orderId, list);
@@ -229,17 +212,11 @@ async function settledOrders(
 ): Promise<{ id: string; status: string }[]> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const orders: { id: string; status: string }[] = [];
-    for (let offset = 0; ; offset += 100) {
-      const page = await httpJson(
-        baseUrl,
-        'GET',
-        `/orders?limit=100&offset=${offset}`,
-      );
-      expect(page.status).toBe(200);
-      orders.push(...page.body.orders);
-      if (page.body.orders.length < 100) break;
-    }
+    const orders = await walkOffsetPages<{ id: string; status: string }>(
+      baseUrl,
+      '/orders',
+      'orders',
+    );
     const open = orders.filter(
       (o) => o.status === 'pending' || o.status === 'cancelling',
     );
@@ -249,25 +226,5 @@ async function settledOrders(
         `orders still open after restart: ${open.map((o) => `${o.id} ${o.status}`).join(', ')}`,
       );
     await sleep(200);
-  }
-}
-
-async function allOfType(
-  baseUrl: string,
-  type: string,
-): Promise<{ data: { orderId: string } }[]> {
-  const events: { data: { orderId: string } }[] = [];
-  let after: number | null = null;
-  for (;;) {
-    const query = after === null ? '' : `&after=${after}`;
-    const page = await httpJson(
-      baseUrl,
-      'GET',
-      `/events?type=${type}&limit=1000${query}`,
-    );
-    expect(page.status).toBe(200);
-    events.push(...page.body.events);
-    after = page.body.next;
-    if (after === null) return events;
   }
 }

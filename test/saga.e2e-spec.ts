@@ -1,5 +1,5 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import {
   EventsModule,
@@ -14,12 +14,7 @@ import {
   type StoredEvent,
 } from '../src/events/index.js';
 import { allEvents } from './support/http.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, useTestApp } from './support/test-app.js';
 
 /** A saga whose steps fail, hang or fail to compensate on demand, and record what ran. */
 interface ProbeData {
@@ -125,23 +120,13 @@ class ProbeSaga {
 class ProbeSagaModule {}
 
 describe('saga API', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
+  const api = useTestApp({}, { imports: [ProbeSagaModule] });
   let saga: Saga<ProbeData>;
 
   beforeAll(async () => {
-    api = await startTestApp(
-      directory.path,
-      {},
-      { imports: [ProbeSagaModule] },
-    );
     saga = api.app.get(ProbeSaga).saga;
   });
   beforeEach(() => calls.clear());
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
-  });
 
   const start = async (data: ProbeData = {}): Promise<string> => {
     const id = uuidv7();

@@ -1,18 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig } from '../src/config/config.loader.js';
 import { assertSecureStart } from '../src/security/secure-start.js';
 import { testKey } from './support/api-keys.js';
-import {
-  buildApp,
-  CONFIG_FILE,
-  killAllChildren,
-  REPO_ROOT,
-  startChild,
-} from './support/child-app.js';
+import { REPO_ROOT } from './support/app-build.js';
+import { useChildApps } from './support/child-app.js';
 import { startTestApp, temporaryDirectory } from './support/test-app.js';
 
 const run = promisify(execFile);
@@ -45,48 +40,23 @@ describe('start-up check', () => {
 });
 
 describe('the service process', () => {
-  const directory = temporaryDirectory();
-  let main: string;
-
-  beforeAll(async () => {
-    main = await buildApp();
-  }, 240_000);
-  afterAll(async () => {
-    await killAllChildren();
-    directory.cleanup();
-  });
+  const apps = useChildApps();
 
   it('exits 1 in production without keys, naming security.api_keys', async () => {
-    const child = spawn(process.execPath, [main], {
-      cwd: directory.path,
-      env: {
-        PATH: process.env.PATH ?? '',
-        CONFIG_FILE,
-        NODE_ENV: 'production',
-        DATABASE__PATH: join(directory.path, 'refused.db'),
-        SERVER__HOST: '127.0.0.1',
-        PORT: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, output } = await apps.runToExit({
+      NODE_ENV: 'production',
+      DATABASE__PATH: join(apps.directory, 'refused.db'),
+      SERVER__HOST: '127.0.0.1',
+      PORT: '0',
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    const code = await new Promise<number | null>((resolve) =>
-      child.once('exit', resolve),
-    );
-    clearTimeout(timer);
     expect(code, output).toBe(1);
     expect(output).toContain('security.api_keys');
     expect(output).not.toMatch(/\n\s+at /);
   });
 
   it('warns at start that it runs open when no key is configured', async () => {
-    const child = await startChild({
-      main,
-      databasePath: join(directory.path, 'open.db'),
-      cwd: directory.path,
+    const child = await apps.start({
+      databasePath: join(apps.directory, 'open.db'),
     });
     try {
       expect(child.output()).toContain('security.api_keys is empty');
@@ -97,10 +67,8 @@ describe('the service process', () => {
 
   it('runs in production with keys from SECURITY__API_KEYS, keeps /docs private and never logs a key', async () => {
     const reader = testKey('dashboards', ['reader']);
-    const child = await startChild({
-      main,
-      databasePath: join(directory.path, 'production.db'),
-      cwd: directory.path,
+    const child = await apps.start({
+      databasePath: join(apps.directory, 'production.db'),
       env: {
         NODE_ENV: 'production',
         SECURITY__API_KEYS: JSON.stringify([reader.entry]),

@@ -1,25 +1,13 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildApp,
-  httpJson,
-  killAllChildren,
-  runLoad,
-  startChild,
-  waitForCatchUp,
-  walkPages,
-  type ExitStatus,
-  type LoadResult,
-} from './support/child-app.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useChildApps } from './support/child-app.js';
+import type { ExitStatus } from './support/child-process.js';
+import { runLoad, type LoadResult } from './support/load.js';
+import { httpJson, waitForCatchUp, walkPages } from './support/real-http.js';
 import { Probe, probeModule } from './support/probe.js';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { eventually, usePerTestApp, type TestApp } from './support/test-app.js';
 
 const TYPE = 'shutdown.test';
 
@@ -27,9 +15,8 @@ const sleep = (ms: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('graceful shutdown of the process on SIGTERM', () => {
-  const directory = temporaryDirectory();
-  const databasePath = join(directory.path, 'events.db');
-  let main: string;
+  const apps = useChildApps();
+  const databasePath = apps.databasePath;
   let exit: ExitStatus;
   let load: LoadResult;
   let output: string;
@@ -40,8 +27,7 @@ describe('graceful shutdown of the process on SIGTERM', () => {
   let stats: any;
 
   beforeAll(async () => {
-    main = await buildApp();
-    const child = await startChild({ main, databasePath, cwd: directory.path });
+    const child = await apps.start();
     let stopped = false;
     const running = runLoad(child.baseUrl, {
       concurrency: 16,
@@ -74,19 +60,10 @@ describe('graceful shutdown of the process on SIGTERM', () => {
       db.close();
     }
 
-    const restarted = await startChild({
-      main,
-      databasePath,
-      cwd: directory.path,
-    });
+    const restarted = await apps.start();
     baseUrl = restarted.baseUrl;
     stats = await waitForCatchUp(baseUrl);
   }, 180_000);
-
-  afterAll(async () => {
-    await killAllChildren();
-    directory.cleanup();
-  });
 
   it('exits with code 0 after draining', () => {
     expect(exit, output).toEqual({ code: 0, signal: null });
@@ -156,21 +133,13 @@ describe('graceful shutdown of the process on SIGTERM', () => {
 });
 
 describe('the throwaway database of event.store.enabled=false', () => {
-  const directory = temporaryDirectory();
-
-  afterEach(async () => {
-    await killAllChildren();
-  });
-  afterAll(() => directory.cleanup());
+  const apps = useChildApps();
 
   it('is removed when the process exits on SIGTERM', async () => {
-    const main = await buildApp();
-    const tmp = join(directory.path, 'tmp');
+    const tmp = join(apps.directory, 'tmp');
     mkdirSync(tmp);
-    const child = await startChild({
-      main,
-      databasePath: join(directory.path, 'unused.db'),
-      cwd: directory.path,
+    const child = await apps.start({
+      databasePath: join(apps.directory, 'unused.db'),
       env: { EVENT__STORE__ENABLED: 'false', TMPDIR: tmp },
     });
     const published = await httpJson(child.baseUrl, 'POST', '/events', {
@@ -182,30 +151,25 @@ describe('the throwaway database of event.store.enabled=false', () => {
     const exit = await child.kill('SIGTERM');
     expect(exit, child.output()).toEqual({ code: 0, signal: null });
     expect(readdirSync(tmp)).toEqual([]);
-  }, 180_000);
+  }, 60_000);
 });
 
 describe('graceful shutdown in process (app.close)', () => {
   const probe = new Probe();
-  let directory: ReturnType<typeof temporaryDirectory> | undefined;
+  const apps = usePerTestApp();
   let api: TestApp | undefined;
 
   async function boot(handlers: Record<string, unknown>) {
-    directory = temporaryDirectory();
-    api = await startTestApp(
-      directory.path,
+    api = await apps.boot(
       { event: { handlers } },
       { imports: [probeModule(probe)] },
     );
     return api;
   }
 
-  afterEach(async () => {
+  afterEach(() => {
     probe.reset();
-    await api?.close();
     api = undefined;
-    directory?.cleanup();
-    directory = undefined;
   });
 
   async function publish(id: string, type: string) {
@@ -262,13 +226,7 @@ describe('graceful shutdown in process (app.close)', () => {
     expect(late.statusCode).toBe(503);
     expect(late.json()).toMatchObject({ statusCode: 503 });
 
-    api = await startTestApp(
-      (directory as { path: string }).path,
-      {},
-      {
-        imports: [probeModule(probe)],
-      },
-    );
+    api = await apps.boot({}, { imports: [probeModule(probe)] });
     const lookup = await api.request({
       method: 'GET',
       url: '/events/too-late',

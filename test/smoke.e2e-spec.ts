@@ -1,22 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, useTestApp } from './support/test-app.js';
 
 describe('smoke', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path);
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
-  });
+  const api = useTestApp();
 
   it('registers a user and fans out', async () => {
     const created = await api.request({

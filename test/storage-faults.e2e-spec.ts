@@ -19,7 +19,7 @@ import { ProbeModule } from './support/probe.module.js';
 import {
   eventually,
   startTestApp,
-  temporaryDirectory,
+  useTestApp,
   type TestApp,
   type TestResponse,
 } from './support/test-app.js';
@@ -146,17 +146,8 @@ async function expectConsistent(
 describe.skipIf(!faults.available)(
   `storage faults on a real SQLite file${faults.available ? '' : ` (skipped: ${faults.reason})`}`,
   () => {
-    const directory = temporaryDirectory();
     const probe = new Probe();
-    let api: TestApp;
-
-    beforeAll(async () => {
-      api = await startTestApp(
-        directory.path,
-        {},
-        { imports: [probeModule(probe), ProbeModule] },
-      );
-    });
+    const api = useTestApp({}, { imports: [probeModule(probe), ProbeModule] });
     afterEach(() => probe.reset());
     afterAll(async () => {
       for (const suffix of ['', '-wal', '-shm']) {
@@ -166,8 +157,6 @@ describe.skipIf(!faults.available)(
           // not there
         }
       }
-      await api?.close();
-      directory.cleanup();
     });
 
     const ready = () => api.request({ method: 'GET', url: '/health/ready' });
@@ -187,7 +176,7 @@ describe.skipIf(!faults.available)(
           writable: false,
           code: expect.stringMatching(/^SQLITE_IOERR/),
         });
-        expect(readiness.body).not.toContain(directory.path);
+        expect(readiness.body).not.toContain(api.directory);
         // Still refused a moment later: the writer's probe cannot succeed yet.
         await writeSome(api, ledger, 'still', 8);
       });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   allEvents,
   eventCount,
@@ -9,25 +9,12 @@ import {
   type CloudEvent,
   type UserBody,
 } from './support/http.js';
-import {
-  startTestApp,
-  temporaryDirectory,
-  type TestApp,
-} from './support/test-app.js';
+import { useTestApp } from './support/test-app.js';
 
 const UNKNOWN_ID = '0190f6c4-8d55-7cc1-a1c1-2f3e4d5c6b7a';
 
 describe('users', () => {
-  const directory = temporaryDirectory();
-  let api: TestApp;
-
-  beforeAll(async () => {
-    api = await startTestApp(directory.path);
-  });
-  afterAll(async () => {
-    await api?.close();
-    directory.cleanup();
-  });
+  const api = useTestApp();
 
   const userEvents = (id: string) =>
     allEvents(api, { aggregate_id: `user-${id}` });

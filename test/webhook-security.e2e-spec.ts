@@ -14,9 +14,9 @@ import { collectMigrations } from '../src/database/migration-collector.js';
 import { fakeDnsModule, ScriptedResolver } from './support/fake-dns.js';
 import { expectClientError, getJson, published } from './support/http.js';
 import {
+  deepMerge,
   eventually,
-  startTestApp,
-  temporaryDirectory,
+  usePerTestApp,
   type ConfigOverrides,
   type TestApp,
 } from './support/test-app.js';
@@ -49,40 +49,30 @@ interface StoredSecretRow {
 const ADMIN = testKey('operator', ['admin']);
 
 describe('webhook security', () => {
-  let directory: ReturnType<typeof temporaryDirectory> | undefined;
+  const apps = usePerTestApp();
   let api: TestApp | undefined;
   const receivers: Receiver[] = [];
   const tlsServers: Server[] = [];
   const savedNodeEnv = process.env.NODE_ENV;
 
+  // Runs before the app is closed (usePerTestApp closes it after this hook).
   afterEach(async () => {
     process.env.NODE_ENV = savedNodeEnv;
     await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
     for (const server of tlsServers.splice(0)) {
       await new Promise((resolve) => server.close(resolve));
     }
-    await api?.close();
     api = undefined;
-    directory?.cleanup();
-    directory = undefined;
   });
 
   async function boot(
     overrides: ConfigOverrides = {},
     resolver?: ScriptedResolver,
   ): Promise<TestApp> {
-    directory ??= temporaryDirectory();
-    api = await startTestApp(
-      directory.path,
-      deepMerge(FAST_RETRIES, overrides),
-      { imports: resolver ? [fakeDnsModule(resolver)] : [] },
-    );
+    api = await apps.boot(deepMerge(FAST_RETRIES, overrides), {
+      imports: resolver ? [fakeDnsModule(resolver)] : [],
+    });
     return api;
-  }
-
-  function dataDirectory(): string {
-    if (!directory) throw new Error('no application was started');
-    return directory.path;
   }
 
   async function receiver(): Promise<{ receiver: Receiver; url: string }> {
@@ -269,11 +259,11 @@ describe('webhook security', () => {
         'webhook.sealed',
       );
       expect(opened).toEqual(Buffer.alloc(32, 0xa7));
-      expect(existsSync(join(dataDirectory(), 'secret.key'))).toBe(false);
+      expect(existsSync(join(apps.directory(), 'secret.key'))).toBe(false);
 
       await (api as TestApp).close();
       api = undefined;
-      const database = join(dataDirectory(), 'events.db');
+      const database = join(apps.directory(), 'events.db');
       const files = [database, `${database}-wal`].filter(existsSync);
       for (const file of files) {
         const bytes = readFileSync(file);
@@ -289,7 +279,7 @@ describe('webhook security', () => {
       const { receiver: target, url } = await receiver();
       const { secret } = await subscribe({ name: 'local', pattern: '**', url });
 
-      const keyFile = join(dataDirectory(), 'secret.key');
+      const keyFile = join(apps.directory(), 'secret.key');
       expect(statSync(keyFile).mode & 0o777).toBe(0o600);
       const key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
       const [row] = storedSecrets();
@@ -309,10 +299,9 @@ describe('webhook security', () => {
     });
 
     it('encrypts at start a plain-text secret stored by the previous schema; deliveries verify with the original secret', async () => {
-      directory = temporaryDirectory();
       const { receiver: target, url } = await receiver();
       const legacySecret = 'a-legacy-shared-secret';
-      await createLegacyDatabase(join(directory.path, 'events.db'), {
+      await createLegacyDatabase(join(apps.directory(), 'events.db'), {
         name: 'legacy',
         url,
         secret: legacySecret,
@@ -359,7 +348,7 @@ describe('webhook security', () => {
         loadConfig({
           env: {},
           overrides: {
-            database: { path: join(dataDirectory(), 'events.db') },
+            database: { path: join(apps.directory(), 'events.db') },
             log: { level: 'silent', pretty: false },
             ...withKeys(ADMIN),
           },
@@ -394,7 +383,7 @@ describe('webhook security', () => {
           headers,
         });
         expect(list.json().subscriptions).toEqual([]);
-        expect(existsSync(join(dataDirectory(), 'secret.key'))).toBe(false);
+        expect(existsSync(join(apps.directory(), 'secret.key'))).toBe(false);
         await (api as TestApp).restart({
           security: { secret_key: SECRET_KEY, api_keys: [ADMIN.entry] },
         });
@@ -481,23 +470,4 @@ async function createLegacyDatabase(
   } finally {
     await dataSource.destroy();
   }
-}
-
-function deepMerge(
-  target: ConfigOverrides,
-  source: ConfigOverrides,
-): ConfigOverrides {
-  const result: ConfigOverrides = { ...target };
-  for (const [key, value] of Object.entries(source)) {
-    const existing = result[key];
-    result[key] =
-      isObject(value) && isObject(existing)
-        ? deepMerge(existing, value)
-        : value;
-  }
-  return result;
-}
-
-function isObject(value: unknown): value is ConfigOverrides {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

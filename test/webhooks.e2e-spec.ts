@@ -4,8 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expectClientError, getJson, published } from './support/http.js';
 import {
   eventually,
-  startTestApp,
-  temporaryDirectory,
+  usePerTestApp,
   type ConfigOverrides,
   type TestApp,
 } from './support/test-app.js';
@@ -48,22 +47,18 @@ const FAST_RETRIES: ConfigOverrides = {
 };
 
 describe('webhook subscriptions', () => {
-  let directory: ReturnType<typeof temporaryDirectory> | undefined;
+  const apps = usePerTestApp();
   let api: TestApp | undefined;
   const receivers: Receiver[] = [];
 
+  // Runs before the app is closed: a hanging delivery must not hold the app's shutdown.
   afterEach(async () => {
-    // Receivers first: a hanging delivery must not hold the app's shutdown.
     await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
-    await api?.close();
     api = undefined;
-    directory?.cleanup();
-    directory = undefined;
   });
 
   async function boot(overrides: ConfigOverrides = FAST_RETRIES) {
-    directory = temporaryDirectory();
-    api = await startTestApp(directory.path, overrides);
+    api = await apps.boot(overrides);
     return api;
   }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createApp, type CreateAppOptions } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/config.loader.js';
 
@@ -81,6 +82,7 @@ export async function startTestApp(
   };
 
   let app = await boot({});
+  let closed = false;
   const handle: TestApp = {
     get app() {
       return app;
@@ -98,12 +100,103 @@ export async function startTestApp(
     async restart(extra = {}) {
       await app.close();
       app = await boot(extra);
+      closed = false;
     },
+    // Closing twice is harmless, so a test may close the app and its hook close it again.
     async close() {
+      if (closed) return;
+      closed = true;
       await app.close();
     },
   };
   return handle;
+}
+
+/** The app of a describe block (useTestApp), with the temporary directory it runs in. */
+export interface SharedTestApp extends TestApp {
+  readonly directory: string;
+}
+
+/**
+ * One app for the enclosing describe block: booted with startTestApp on a fresh temporary
+ * directory before all its tests, closed and the directory removed after them. The answer
+ * stands for that app in tests and hooks (declare further beforeAll/afterAll after this call:
+ * they run after the boot and before the close).
+ */
+export function useTestApp(
+  overrides: ConfigOverrides = {},
+  options: CreateAppOptions = {},
+): SharedTestApp {
+  const directory = temporaryDirectory();
+  let booted: TestApp | undefined;
+  const current = (): TestApp => {
+    if (booted === undefined)
+      throw new Error('the app boots in beforeAll: use it in hooks and tests');
+    return booted;
+  };
+
+  beforeAll(async () => {
+    booted = await startTestApp(directory.path, overrides, options);
+  });
+  afterAll(async () => {
+    await booted?.close();
+    directory.cleanup();
+  });
+
+  return {
+    directory: directory.path,
+    get app() {
+      return current().app;
+    },
+    get databasePath() {
+      return current().databasePath;
+    },
+    request: (inject) => current().request(inject),
+    restart: (extra) => current().restart(extra),
+    close: () => current().close(),
+  };
+}
+
+export interface PerTestApps {
+  /**
+   * Boots an app in the running test, on the test's temporary directory: a second boot in the
+   * same test finds the files of the first, as a restart would.
+   */
+  boot(
+    overrides?: ConfigOverrides,
+    options?: CreateAppOptions,
+  ): Promise<TestApp>;
+  /** The running test's temporary directory, created on first use. */
+  directory(): string;
+}
+
+/**
+ * Apps that tests of the enclosing describe block boot themselves, each with its own settings.
+ * After each test, every app it booted is closed and its directory removed (declare further
+ * afterEach hooks after this call: they run before the close).
+ */
+export function usePerTestApp(): PerTestApps {
+  let directory: ReturnType<typeof temporaryDirectory> | undefined;
+  const booted: TestApp[] = [];
+  const path = () => (directory ??= temporaryDirectory()).path;
+
+  afterEach(async () => {
+    let failure: unknown;
+    for (const app of booted.splice(0).reverse())
+      await app.close().catch((error: unknown) => (failure ??= error));
+    directory?.cleanup();
+    directory = undefined;
+    if (failure !== undefined) throw failure;
+  });
+
+  return {
+    async boot(overrides = {}, options = {}) {
+      const app = await startTestApp(path(), overrides, options);
+      booted.push(app);
+      return app;
+    },
+    directory: path,
+  };
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
@@ -127,7 +220,8 @@ export async function eventually<T>(
   });
 }
 
-function deepMerge(
+/** `source` merged into `target`, object by object (arrays and other values replace). */
+export function deepMerge(
   target: ConfigOverrides,
   source: ConfigOverrides,
 ): ConfigOverrides {

@@ -7,7 +7,7 @@ import { DeliveryBarrier } from '../bus/delivery-barrier.js';
 import { PublishPolicy } from '../bus/publish-policy.js';
 import type { AppendResult } from '../store/event-store.js';
 import type { StoredEvent } from '../store/stored-event.js';
-import type { IncomingCloudEvent } from './cloud-event-reader.js';
+import type { IncomingCloudEvent } from './incoming-cloud-event.js';
 
 /**
  * Appends received CloudEvents in one transaction: a batch is stored whole or not at all,

@@ -1,42 +1,20 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { UnsupportedMediaTypeException } from '@nestjs/common';
-import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
-import { isValidEventType } from '../patterns/event-pattern.js';
-import type { NewEvent } from '../store/new-event.js';
-import {
-  CLOUDEVENTS_CORE_ATTRIBUTES,
-  STORE_ASSIGNED_ATTRIBUTES,
-} from '../store/prepare-event.js';
-import type { ExtensionValue } from '../store/stored-event.js';
 import {
   checkAttributes,
   type Attributes,
   type FieldName,
 } from './attribute-rules.js';
 import { CE_HEADER_PREFIX, type ContentMode } from './content-mode.js';
-import {
-  dataFromBody,
-  dataFromJsonMembers,
-  type EventData,
-} from './data-codec.js';
+import { dataFromBody, dataFromJsonMembers } from './data-codec.js';
 import { decodeHeaderValue } from './header-codec.js';
+import { toIncoming, type IncomingCloudEvent } from './incoming-cloud-event.js';
 import { CLOUDEVENTS_JSON, parseMediaType } from './media-type.js';
-
-/** A received CloudEvent, ready for the bus. */
-export interface IncomingCloudEvent {
-  event: NewEvent;
-  /** From the `correlationid` / `causationid` extensions this store defines. */
-  correlationId?: string;
-  causationId?: string;
-  /** The request field an attribute came from (`ce-type`, `[3].type`), for refusals. */
-  at: FieldName;
-}
-
-// 1.0 extension names the SDK mistakes for CloudEvents 0.3 attributes (and then refuses or
-// swallows); they are checked by our own rules and kept away from it.
-const SDK_V03_NAMES = new Set(['schemaurl', 'datacontentencoding']);
-const MAX_TEXT = 255;
+import {
+  validateBinaryWithSdk,
+  validateJsonWithSdk,
+} from './sdk-validation.js';
 
 /** Turns a request body in any of the three content modes into events; throws on the first rule broken. */
 export function readCloudEvents(
@@ -90,14 +68,7 @@ export function readBinary(
   if (contentType !== undefined) decodedHeaders['content-type'] = contentType;
   // The SDK maps the (now percent-decoded) headers; its own data handling is not used: it
   // quotes bare JSON scalars and loses falsy payloads.
-  validateWithSdk(
-    () =>
-      HTTP.toEvent({
-        headers: withoutSdkV03Names(decodedHeaders, CE_HEADER_PREFIX),
-        body: bytes,
-      }),
-    at,
-  );
+  validateBinaryWithSdk(decodedHeaders, bytes, at);
   if (data.dataBase64 && attributes.datacontenttype === undefined) {
     // RFC 9110 8.3: bytes of no declared type are application/octet-stream.
     attributes.datacontenttype = 'application/octet-stream';
@@ -159,126 +130,9 @@ function readJsonEvent(
     attributes.datacontenttype as string | undefined,
     at,
   );
-  validateWithSdk(
-    () =>
-      HTTP.toEvent({
-        headers: { 'content-type': CLOUDEVENTS_JSON },
-        body: withoutSdkV03Names(attributes, ''),
-      }),
-    at,
-  );
+  validateJsonWithSdk(attributes, at);
   if (data.dataBase64 && attributes.datacontenttype === undefined) {
     attributes.datacontenttype = 'application/octet-stream';
   }
   return toIncoming(attributes, data, at);
-}
-
-/**
- * Builds the event with the SDK and runs its JSON-schema validation (source a URI-reference,
- * dataschema an absolute URI, time a date-time), which HTTP.toEvent itself skips.
- */
-function validateWithSdk(build: () => unknown, at: FieldName): void {
-  try {
-    const built = build();
-    for (const event of Array.isArray(built) ? built : [built]) {
-      // HTTP.toEvent is typed as CloudEventV1; it builds CloudEvent instances.
-      (event as CloudEvent<unknown>).validate();
-    }
-  } catch (error) {
-    throw sdkRefusal(error, at);
-  }
-}
-
-function sdkRefusal(error: unknown, at: FieldName): InvalidInputError {
-  if (error instanceof ValidationError && Array.isArray(error.errors)) {
-    const [first] = error.errors as {
-      instancePath?: string;
-      message?: string;
-    }[];
-    if (first?.instancePath !== undefined) {
-      const field = at(first.instancePath.replace(/^\//, '') || 'event');
-      return new InvalidInputError(
-        field,
-        `${field} ${first.message ?? 'is invalid'} (CloudEvents JSON schema)`,
-      );
-    }
-  }
-  const message = (error as Error).message?.split('\n')[0] ?? String(error);
-  return new InvalidInputError(at('event'), `invalid CloudEvent: ${message}`);
-}
-
-function toIncoming(
-  attributes: Attributes,
-  data: EventData,
-  at: FieldName,
-): IncomingCloudEvent {
-  if (!isValidEventType(attributes.type)) {
-    throw new InvalidInputError(
-      at('type'),
-      `${at('type')} must be lower-case words joined by '.', '_' or '-' (e.g. com.example.order.shipped), at most ${MAX_TEXT} characters: this store's rule for event types`,
-    );
-  }
-  const extensions: Record<string, ExtensionValue> = {};
-  let correlationId: string | undefined;
-  let causationId: string | undefined;
-  let streamId: string | undefined;
-  for (const [name, value] of Object.entries(attributes)) {
-    if (CLOUDEVENTS_CORE_ATTRIBUTES.has(name)) {
-      checkLength(value as string, at(name));
-      continue;
-    }
-    if (STORE_ASSIGNED_ATTRIBUTES.has(name)) {
-      throw new InvalidInputError(
-        at(name),
-        `${at(name)} is assigned by this event store and cannot be sent`,
-      );
-    }
-    if (
-      name === 'correlationid' ||
-      name === 'causationid' ||
-      name === 'streamid'
-    ) {
-      const text = checkLength(String(value), at(name));
-      if (name === 'correlationid') correlationId = text;
-      else if (name === 'causationid') causationId = text;
-      else streamId = text;
-      continue;
-    }
-    extensions[name] = value as ExtensionValue;
-  }
-  const event: NewEvent = {
-    type: attributes.type as string,
-    id: attributes.id as string,
-    source: attributes.source as string,
-    subject: attributes.subject as string | undefined,
-    time: attributes.time as string | undefined,
-    datacontenttype: attributes.datacontenttype as string | undefined,
-    dataschema: attributes.dataschema as string | undefined,
-    streamId,
-    extensions,
-  };
-  if (data.data !== undefined) event.data = data.data;
-  if (data.dataBase64) event.dataBase64 = true;
-  return { event, correlationId, causationId, at };
-}
-
-function checkLength(value: string, field: string): string {
-  if (value.length > MAX_TEXT) {
-    throw new InvalidInputError(
-      field,
-      `${field} must be at most ${MAX_TEXT} characters (this store's limit)`,
-    );
-  }
-  return value;
-}
-
-function withoutSdkV03Names<T>(
-  values: Record<string, T>,
-  prefix: string,
-): Record<string, T> {
-  const kept: Record<string, T> = {};
-  for (const [name, value] of Object.entries(values)) {
-    if (!SDK_V03_NAMES.has(name.slice(prefix.length))) kept[name] = value;
-  }
-  return kept;
 }

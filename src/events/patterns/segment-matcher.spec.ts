@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../test/support/seeded-random.js';
 import { EventPattern } from './event-pattern.js';
 import { matchSegments, type StepMeter } from './segment-matcher.js';
 
@@ -16,18 +17,6 @@ function reference(tokens: string[], segments: string[]): boolean {
     (token === '*' || token === segments[0]) &&
     reference(rest, segments.slice(1))
   );
-}
-
-/** mulberry32: a seeded generator, so a failure can be replayed from its seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 function steps(tokens: string[], segments: string[]) {
@@ -113,7 +102,7 @@ describe('matchSegments', () => {
     const SEGMENTS = ['a', 'b', 'c'];
 
     it(`on 20,000 random patterns and types (seed ${SEED})`, () => {
-      const random = seeded(SEED);
+      const random = seededRandom(SEED);
       const pick = <T>(items: T[]) =>
         items[Math.floor(random() * items.length)];
       for (let run = 0; run < 20_000; run++) {

@@ -1,10 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, IsUUID, Length } from 'class-validator';
-import { MAX_PAGE_SIZE } from '../../../common/http/offset-page.query.js';
-import { QueryInteger } from '../../../common/validation/integer.decorators.js';
+import { CursorPageQuery } from '../../../common/http/cursor-page.query.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
 
-export class ListDeadLettersQuery {
+export class ListDeadLettersQuery extends CursorPageQuery {
   @ApiPropertyOptional({ example: 'notifications.welcome' })
   @IsOmittable()
   @IsString()
@@ -24,9 +23,4 @@ export class ListDeadLettersQuery {
   @IsOmittable()
   @IsUUID()
   after?: string;
-
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: MAX_PAGE_SIZE })
-  @IsOmittable()
-  @QueryInteger(1, MAX_PAGE_SIZE)
-  limit: number = 100;
 }

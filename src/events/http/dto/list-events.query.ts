@@ -1,15 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, Length } from 'class-validator';
-import { MAX_PAGE_SIZE } from '../../../common/http/offset-page.query.js';
-import {
-  MAX_POSITION,
-  QueryInteger,
-} from '../../../common/validation/integer.decorators.js';
+import { IsString, Length } from 'class-validator';
+import { PositionPageQuery } from '../../../common/http/cursor-page.query.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
 import { IsRfc3339 } from '../../../common/validation/time.decorators.js';
 import { IsEventPattern } from '../../patterns/is-event-pattern.validator.js';
 
-export class ListEventsQuery {
+export class ListEventsQuery extends PositionPageQuery {
   @ApiPropertyOptional({
     description:
       'Exact type or pattern: * one segment, ** one or more; at most 255 characters and 32 segments',
@@ -47,17 +43,5 @@ export class ListEventsQuery {
     description:
       'Cursor: the `next` of the previous page (a position; with a type pattern, possibly the last position a page read)',
   })
-  @IsOmittable()
-  @QueryInteger(0, MAX_POSITION)
-  after?: number;
-
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: MAX_PAGE_SIZE })
-  @IsOmittable()
-  @QueryInteger(1, MAX_PAGE_SIZE)
-  limit: number = 100;
-
-  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' })
-  @IsOmittable()
-  @IsIn(['asc', 'desc'])
-  order: 'asc' | 'desc' = 'asc';
+  override after?: number;
 }
