@@ -41,7 +41,7 @@ export async function createApp(
     bodyLimit: config.server.body_limit,
     genReqId: () => uuidv7(),
     trustProxy: config.server.trust_proxy,
-    maxParamLength: MAX_PATH_PARAMETER_LENGTH,
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
   });
   const routes = new RouteAccessTable(docsArePublic(config.security));
   collectRoutes(adapter.getInstance(), routes);
