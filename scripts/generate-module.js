@@ -25,7 +25,9 @@ import {
   validateName,
 } from './generator/names.js';
 
-const TEMPLATES = fileURLToPath(new URL('./generator/templates/', import.meta.url));
+const TEMPLATES = fileURLToPath(
+  new URL('./generator/templates/', import.meta.url),
+);
 
 /** Each template and where it goes; paths use the same {{tokens}} as the templates. */
 const FILES = [
@@ -69,8 +71,7 @@ if (values.help || name === undefined || extra.length > 0) {
 }
 
 try {
-  const root =
-    values.root ?? fileURLToPath(new URL('../', import.meta.url));
+  const root = values.root ?? fileURLToPath(new URL('../', import.meta.url));
   validateName(name, 'the module name');
   if (values.singular !== undefined)
     validateName(values.singular, '--singular');
@@ -81,7 +82,10 @@ try {
   const files = await Promise.all(
     FILES.map(async ([template, target]) => {
       const path = join(root, render(target, names));
-      const text = render(readFileSync(join(TEMPLATES, template), 'utf8'), names);
+      const text = render(
+        readFileSync(join(TEMPLATES, template), 'utf8'),
+        names,
+      );
       return { path, text: await format(path, text) };
     }),
   );
@@ -127,7 +131,8 @@ try {
 /** Replaces every {{token}}; a token the names do not define is a bug in a template. */
 function render(template, names) {
   return template.replace(/\{\{(\w+)\}\}/g, (_, token) => {
-    if (!(token in names)) throw new Error(`unknown template token {{${token}}}`);
+    if (!(token in names))
+      throw new Error(`unknown template token {{${token}}}`);
     return String(names[token]);
   });
 }

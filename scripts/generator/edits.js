@@ -14,7 +14,10 @@ export function editAppModule(text, { name, Names }) {
 
   if (!lines.some((line) => line.includes(`from '${path}'`))) {
     const relative = lines
-      .map((line, index) => ({ index, from: /^import .* from '(\.\/[^']+)';$/.exec(line)?.[1] }))
+      .map((line, index) => ({
+        index,
+        from: /^import .* from '(\.\/[^']+)';$/.exec(line)?.[1],
+      }))
       .filter(({ from }) => from !== undefined);
     if (relative.length === 0)
       throw new GeneratorError(
@@ -63,11 +66,15 @@ export function editAccessMatrix(text, { name }) {
     );
   // Before the Swagger routes, which close the list, or else at its end.
   const swagger = lines.findIndex(
-    (line, index) => index > start && index < end && /^\s*\/\/ Swagger/.test(line),
+    (line, index) =>
+      index > start && index < end && /^\s*\/\/ Swagger/.test(line),
   );
   const at = swagger === -1 ? end : swagger;
   const missing = decisions
-    .filter(([route]) => !lines.slice(start, end).some((line) => line.includes(`'${route}':`)))
+    .filter(
+      ([route]) =>
+        !lines.slice(start, end).some((line) => line.includes(`'${route}':`)),
+    )
     .map(([route, role]) => `  '${route}': '${role}',`);
   lines.splice(at, 0, ...missing);
   return lines.join('\n');

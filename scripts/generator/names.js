@@ -71,6 +71,7 @@ export function namesFor(name, singular, timestamp) {
     ITEM: snake(item).toUpperCase(),
     itemCamel: camel(item),
     itemWords: words(item).join(' '),
+    aItem: `${/^[aeiou]/.test(item) ? 'an' : 'a'} ${words(item).join(' ')}`,
     table: snake(name),
     eventType: `${snake(item)}.created`,
     timestamp,
@@ -111,12 +112,11 @@ export function checkAvailable(root, names) {
     );
   const sources = sourceFiles(src);
   const found = (regex) =>
-    new Set(sources.flatMap((text) => [...text.matchAll(regex)].map((m) => m[1])));
+    new Set(
+      sources.flatMap((text) => [...text.matchAll(regex)].map((m) => m[1])),
+    );
 
-  if (
-    SWAGGER_ROUTES.includes(name) ||
-    routesOf(sources).has(name)
-  )
+  if (SWAGGER_ROUTES.includes(name) || routesOf(sources).has(name))
     throw new GeneratorError(`the route /${name} is already served`);
   const tables = found(/@Entity\(\s*'([^']+)'/g);
   for (const table of found(/new Table\(\{\s*name:\s*'([^']+)'/g))

@@ -22,7 +22,10 @@ function idPipe(): ParseUUIDPipe {
   });
 }
 
-/** Every route states who may call it: @Roles(...) or @Public(); the app refuses to start otherwise. */
+/**
+ * Every route states who may call it, @Roles(...) or @Public(): the application refuses to start
+ * with a route that does not (src/security/access.decorators.ts).
+ */
 @ApiTags('{{name}}')
 @Controller('{{name}}')
 export class {{Names}}Controller {
@@ -30,7 +33,7 @@ export class {{Names}}Controller {
 
   @Post()
   @Roles('publisher')
-  @ApiOperation({ summary: 'Create a {{itemWords}} (publishes {{eventType}})' })
+  @ApiOperation({ summary: 'Create {{aItem}} (publishes {{eventType}})' })
   @ApiResponse({ status: 201, type: {{Item}}Response })
   async create(@Body() dto: Create{{Item}}Dto): Promise<{{Item}}Response> {
     return {{Item}}Response.from(await this.service.create(dto));

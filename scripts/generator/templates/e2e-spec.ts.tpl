@@ -24,7 +24,7 @@ describe('{{name}}', () => {
   const createdEvents = () => allEvents(api, { type: '{{eventType}}' });
 
   describe('POST /{{name}}', () => {
-    it('creates a {{itemWords}} and commits {{eventType}} as version 1 of its stream', async () => {
+    it('creates {{aItem}} and commits {{eventType}} as version 1 of its stream', async () => {
       const response = await create({ name: 'First' });
 
       expect(response.statusCode, response.body).toBe(201);

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-/** created until the {{name}}.process subscription has handled its {{eventType}} event. */
+/** 'created', then 'processed' once the {{name}}.process subscription has handled its {{eventType}}. */
 export type {{Item}}Status = 'created' | 'processed';
 
 @Entity('{{table}}')
@@ -20,7 +20,7 @@ export class {{Item}} {
 
 export const {{ITEM}}_STREAM_PREFIX = '{{item}}-';
 
-/** The event stream that records a {{itemWords}}'s history. */
+/** The event stream that records {{aItem}}'s history. */
 export function {{itemCamel}}StreamId({{itemCamel}}Id: string): string {
   return `${{{ITEM}}_STREAM_PREFIX}${{{itemCamel}}Id}`;
 }

@@ -2,7 +2,7 @@ import { IsString, IsUUID, Length } from 'class-validator';
 import { DomainEvent } from '../../events/index.js';
 
 /**
- * The first event of a {{itemWords}}'s stream. Other modules may import this class (a module's
+ * The first event of {{aItem}}'s stream. Other modules may import this class (a module's
  * event/ folder is its published language) or subscribe by its type, '{{eventType}}', which is
  * what the log stores: rename the class freely, never the type.
  */
