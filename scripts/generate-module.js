@@ -12,7 +12,13 @@
 // Nothing is written unless everything can be: names are checked against what src/ already
 // has, every file is rendered and formatted first, and no existing file is overwritten.
 // --root <folder> generates into another copy of the project (the tests use one).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -53,28 +59,37 @@ const FILES = [
   ['e2e-spec.ts.tpl', 'test/{{name}}.e2e-spec.ts'],
 ];
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    singular: { type: 'string' },
-    root: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-});
+const USAGE =
+  'usage: npm run generate:module -- <kebab-case-name> [--singular <kebab-case-name>]\n' +
+  '  e.g. npm run generate:module -- shipments';
+
+let values;
+let positionals;
+try {
+  ({ values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      singular: { type: 'string' },
+      root: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  }));
+} catch (error) {
+  // An unknown option, or one without its value.
+  console.error(`generate:module: ${error.message}\n${USAGE}`);
+  process.exit(1);
+}
 const [name, ...extra] = positionals;
 if (values.help || name === undefined || extra.length > 0) {
-  console.error(
-    'usage: npm run generate:module -- <kebab-case-name> [--singular <kebab-case-name>]\n' +
-      '  e.g. npm run generate:module -- shipments',
-  );
+  console.error(USAGE);
   process.exit(values.help ? 0 : 1);
 }
 
 try {
   const root = values.root ?? fileURLToPath(new URL('../', import.meta.url));
-  validateName(name, 'the module name');
+  validateName(name, 'module name');
   if (values.singular !== undefined)
-    validateName(values.singular, '--singular');
+    validateName(values.singular, 'singular (--singular)');
   const names = namesFor(name, values.singular, Date.now());
   checkAvailable(root, names);
 
@@ -93,31 +108,43 @@ try {
   if (existing)
     throw new GeneratorError(`${relative(root, existing.path)} already exists`);
   const appModulePath = join(root, 'src', 'app.module.ts');
+  const originalAppModule = readFileSync(appModulePath, 'utf8');
   const appModule = await format(
     appModulePath,
-    editAppModule(readFileSync(appModulePath, 'utf8'), names),
+    editAppModule(originalAppModule, names),
   );
   const accessPath = join(root, 'test', 'access.e2e-spec.ts');
-  const access = existsSync(accessPath)
-    ? await format(
-        accessPath,
-        editAccessMatrix(readFileSync(accessPath, 'utf8'), names),
-      )
+  const originalAccess = existsSync(accessPath)
+    ? readFileSync(accessPath, 'utf8')
     : undefined;
+  const access =
+    originalAccess === undefined
+      ? undefined
+      : await format(accessPath, editAccessMatrix(originalAccess, names));
 
-  for (const { path, text } of files) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text, { flag: 'wx' });
-    console.log(`created ${relative(root, path)}`);
+  const written = [];
+  try {
+    for (const { path, text } of files) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text, { flag: 'wx' });
+      written.push(path);
+    }
+    writeFileSync(appModulePath, appModule);
+    if (access !== undefined) writeFileSync(accessPath, access);
+  } catch (error) {
+    // A disk that fills up half-way: leave the project as it was.
+    rmSync(join(root, 'src', names.name), { recursive: true, force: true });
+    for (const path of written) rmSync(path, { force: true });
+    writeFileSync(appModulePath, originalAppModule);
+    if (access !== undefined) writeFileSync(accessPath, originalAccess);
+    throw error;
   }
-  writeFileSync(appModulePath, appModule);
+  for (const path of written) console.log(`created ${relative(root, path)}`);
   console.log(`registered ${names.Names}Module in src/app.module.ts`);
-  if (access !== undefined) {
-    writeFileSync(accessPath, access);
+  if (access !== undefined)
     console.log(
       `added the access decisions of /${names.name} to test/access.e2e-spec.ts`,
     );
-  }
   console.log(
     `\nNext: npx vitest run src/${names.name} test/${names.name}.e2e-spec.ts` +
       ` (docs/generator.md says what each file is for)`,

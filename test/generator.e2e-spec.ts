@@ -256,6 +256,7 @@ describe('npm run generate:module', () => {
       '/products is already served',
     ],
     ['a table that exists', ['audit-log'], 'audit_log already exists'],
+    ['an unknown option', ['parcels', '--force'], "Unknown option '--force'"],
     [
       "streams that overlap another module's",
       ['members', '--singular', 'user'],
