@@ -11,9 +11,10 @@ const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const MAX_LENGTH = 40;
 
 /**
- * Folders of the platform, which are not feature modules (.dependency-cruiser.cjs), and names
- * that would break a convention: every folder named `migrations` holds migrations only, and
- * TypeORM keeps its own `migrations` table.
+ * Folders of the platform, which are not feature modules (.dependency-cruiser.cjs; they exist
+ * in src/, so a folder added later is refused as existing), and names that would break a
+ * convention: every folder named `migrations` holds migrations only, and TypeORM keeps its own
+ * `migrations` and `typeorm_metadata` tables.
  */
 const RESERVED = new Set([
   'events',
