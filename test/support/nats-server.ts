@@ -38,6 +38,8 @@ export async function startOwnNatsServer(): Promise<OwnNatsServer> {
       ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    // A missing binary: reported by waitForPort, not as an unhandled 'error' event.
+    started.once('error', (error) => (output += `${error.message}\n`));
     started.stdout?.on('data', (chunk: Buffer) => (output += chunk));
     started.stderr?.on('data', (chunk: Buffer) => (output += chunk));
     child = started;
@@ -98,8 +100,8 @@ async function waitForPort(
 ): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`nats-server exited at start: ${output()}`);
+    if (child.exitCode !== null || child.pid === undefined)
+      throw new Error(`nats-server did not start: ${output()}`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = createConnection({ host: '127.0.0.1', port });
       socket.once('connect', () => {
