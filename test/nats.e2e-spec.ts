@@ -376,17 +376,19 @@ describe.skipIf(!nats.available)(
       expect(await deadLetters(api)).toHaveLength(2);
     });
 
-    it('loses nothing when its NATS server stops and starts again while events are being relayed', async () => {
+    it('loses nothing when its NATS server stops and starts again while events are relayed and consumed', async () => {
       const server = await startOwnNatsServer();
       const observer = await natsClient(server.url).catch(async (error) => {
         await server.dispose();
         throw error;
       });
       try {
+        await observer.jsm.streams.add({ name: 'INBOUND', subjects: ['in.>'] });
         const api = await boot({
           nats: {
             url: server.url,
             relay: { enabled: true, stream: 'EVENTS', subject_prefix: 'svc' },
+            consumer: { enabled: true, stream: 'INBOUND', durable: 'svc' },
           },
         });
         const ids: string[] = [];
@@ -394,14 +396,39 @@ describe.skipIf(!nats.available)(
           for (let index = 0; index < count; index++)
             ids.push((await publishEvent(api, 'meter.read', { index })).id);
         };
+        const inboundIds: string[] = [];
+        const sendInbound = async (count: number) => {
+          for (let index = 0; index < count; index++) {
+            const id = `in-${inboundIds.length}`;
+            inboundIds.push(id);
+            // Right after a start the client may still be reconnecting: sent again (for up
+            // to 20 s), the Nats-Msg-Id keeps it one message.
+            await eventually(
+              () =>
+                observer.js
+                  .publish(
+                    'in.reading',
+                    encoder.encode(
+                      JSON.stringify(foreignEvent('meter.remote', id)),
+                    ),
+                    { msgID: id, timeout: 2_000 },
+                  )
+                  .then(() => true),
+              { what: `publishing ${id}`, timeoutMs: 20_000, intervalMs: 200 },
+            );
+          }
+        };
+        await sendInbound(20);
         await publishSome(50);
         await server.stop();
         await publishSome(50);
         await server.start();
+        await sendInbound(20);
         await publishSome(50);
         await server.stop();
         await publishSome(20);
         await server.start();
+        await sendInbound(20);
 
         const messages = await eventually(
           async () => {
@@ -410,7 +437,21 @@ describe.skipIf(!nats.available)(
           },
           { what: 'every event relayed', timeoutMs: 30_000, intervalMs: 200 },
         );
+        // Each local event once, in log order; none of the consumed ones.
         expect(messages.map((message) => message.msgId)).toEqual(ids);
+        const consumed = await eventually(
+          async () => {
+            const page = await getJson<{ events: CloudEvent[] }>(
+              api,
+              '/events?type=meter.remote&limit=1000',
+            );
+            return page.events.length >= inboundIds.length
+              ? page.events
+              : undefined;
+          },
+          { what: 'every inbound event stored', timeoutMs: 30_000 },
+        );
+        expect(consumed.map((event) => event.id)).toEqual(inboundIds);
       } finally {
         await observer.close().catch(() => undefined);
         for (const app of apps.splice(0).reverse()) await app.close();

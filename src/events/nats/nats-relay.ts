@@ -26,6 +26,8 @@ export const RELAY_SUBSCRIPTION = 'nats.relay';
 
 // After a failure on a live connection (JetStream still recovering, say), before trying again.
 const RETRY_PAUSE_MS = 1_000;
+// How long a batch waits for a connection being established before the subscription pauses.
+const CONNECT_GRACE_MS = 1_000;
 
 /**
  * The outbound relay: a durable batch subscription (`nats.relay`) that publishes every
@@ -97,7 +99,18 @@ export class NatsRelay implements OnApplicationBootstrap {
   }
 
   private async jetstream(): Promise<JetStreamClient> {
-    if (!this.link.isConnected) throw new Error('not connected');
+    if (!this.link.isConnected) {
+      // At start the first connection is usually a moment away: no need to pause for it.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.link.whenConnected(),
+        new Promise(
+          (resolve) => (timer = setTimeout(resolve, CONNECT_GRACE_MS)),
+        ),
+      ]);
+      clearTimeout(timer);
+      if (!this.link.isConnected) throw new Error('not connected');
+    }
     this.client ??= await this.link.jetstream();
     if (!this.streamReady) {
       await ensureRelayStream(
