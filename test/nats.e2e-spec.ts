@@ -459,6 +459,50 @@ describe.skipIf(!nats.available)(
       }
     });
 
+    it('starts without NATS, reports it down in /health (not in readiness), and relays once NATS is up', async () => {
+      const server = await startOwnNatsServer();
+      try {
+        await server.stop();
+        const api = await boot({
+          nats: {
+            url: server.url,
+            relay: { enabled: true, stream: 'EVENTS', subject_prefix: 'svc' },
+          },
+        });
+        const event = await publishEvent(api, 'meter.read', { early: true });
+        const health = await api.request({ method: 'GET', url: '/health' });
+        expect(health.statusCode).toBe(503);
+        expect(health.json().details.nats).toMatchObject({
+          status: 'down',
+          connected: false,
+          state: 'connecting',
+        });
+        const ready = await api.request({
+          method: 'GET',
+          url: '/health/ready',
+        });
+        expect(ready.statusCode).toBe(200);
+
+        await server.start();
+        const observer = await natsClient(server.url);
+        try {
+          const messages = await eventually(
+            async () => {
+              const found = await observer.messages('EVENTS').catch(() => []);
+              return found.length > 0 ? found : undefined;
+            },
+            { what: 'the early event relayed', timeoutMs: 20_000 },
+          );
+          expect(messages.map((message) => message.msgId)).toEqual([event.id]);
+        } finally {
+          await observer.close();
+        }
+      } finally {
+        for (const app of apps.splice(0).reverse()) await app.close();
+        await server.dispose();
+      }
+    });
+
     it('lets two instances with databases of their own exchange events of types no module owns', async () => {
       const fromA = relayStream();
       const fromB = relayStream();

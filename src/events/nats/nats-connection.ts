@@ -30,11 +30,12 @@ export interface NatsConnectionStatus {
 
 // How long a JetStream request (publish ack, stream lookup) may wait for its answer.
 const REQUEST_TIMEOUT_MS = 5_000;
+const FIRST_CONNECT_RETRY_MS = 1_000;
 
 /**
  * The one connection to NATS, opened at start when the relay or the consumer is on. It never
- * gives up: the first connection is awaited in the background and a lost one is re-established
- * for as long as the application runs, so a NATS outage pauses the relay and the consumer,
+ * gives up: the first connection is tried in the background until it succeeds, and a lost one
+ * is re-established for as long as the application runs, so a NATS outage pauses the relay and the consumer,
  * whose places are kept by the subscription checkpoint and the durable consumer.
  */
 @Injectable()
@@ -65,8 +66,8 @@ export class NatsLink implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
-    if (!this.connection) return;
     this.release();
+    if (!this.connection) return;
     const connection = await this.connection.catch(() => undefined);
     await connection?.close().catch(() => undefined);
     this.state = 'closed';
@@ -100,7 +101,10 @@ export class NatsLink implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  /** Resolves when the connection is (back) up, or the application is closing. */
+  /**
+   * Resolves when the connection is (back) up, or the application is closing.
+   * @throws while shutting down before a first connection was made.
+   */
   async whenConnected(): Promise<void> {
     await this.connected();
     if (this.state === 'connected' || this.closing) return;
@@ -109,21 +113,37 @@ export class NatsLink implements OnModuleInit, OnApplicationShutdown {
 
   private async open(): Promise<NatsConnection> {
     this.state = 'connecting';
-    const connection = await connect({
-      servers: this.options.servers,
-      name: this.name,
-      waitOnFirstConnect: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-      pingInterval: 10_000,
-      timeout: REQUEST_TIMEOUT_MS,
-    });
-    this.client = connection;
-    this.state = 'connected';
-    this.logger.log(`connected to ${this.currentServer()}`);
-    void this.watch(connection);
-    this.release();
-    return connection;
+    // The first connection is retried here rather than by the client (waitOnFirstConnect),
+    // so that a shutdown can end the wait.
+    for (;;) {
+      if (this.closing) throw new Error('the application is shutting down');
+      try {
+        const connection = await connect({
+          servers: this.options.servers,
+          name: this.name,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
+          pingInterval: 10_000,
+          timeout: REQUEST_TIMEOUT_MS,
+        });
+        this.client = connection;
+        this.state = 'connected';
+        this.lastError = null;
+        this.logger.log(`connected to ${this.currentServer()}`);
+        void this.watch(connection);
+        this.release();
+        return connection;
+      } catch (error) {
+        if (this.lastError === null)
+          this.logger.warn(
+            `cannot connect to ${this.options.servers.join(', ')}, retrying: ${(error as Error).message}`,
+          );
+        this.lastError = (error as Error).message;
+        await new Promise((resolve) =>
+          setTimeout(resolve, FIRST_CONNECT_RETRY_MS),
+        );
+      }
+    }
   }
 
   private async watch(connection: NatsConnection): Promise<void> {
