@@ -109,6 +109,9 @@ describe.skipIf(!nats.available)(
 
     it('relays committed events of the selected types as structured CloudEvents to <prefix>.<type>, the event id as Nats-Msg-Id', async () => {
       const { stream, prefix } = relayStream();
+      // An existing stream that does not capture the prefix yet: given the subject, kept.
+      const other = uniqueName('other');
+      await client.jsm.streams.add({ name: stream, subjects: [`${other}.>`] });
       const api = await boot({
         nats: {
           url: NATS_URL,
@@ -135,6 +138,8 @@ describe.skipIf(!nats.available)(
         `${prefix}.shipment.sent`,
         `${prefix}.shipment.delivered`,
       ]);
+      const { config } = await client.jsm.streams.info(stream);
+      expect(config.subjects).toEqual([`${other}.>`, `${prefix}.>`]);
       expect(messages.map((message) => message.msgId)).toEqual([
         first.id,
         third.id,
