@@ -7,6 +7,7 @@ import {
   type TestNatsClient,
 } from './support/nats-client.js';
 import { startOwnNatsServer } from './support/nats-server.js';
+import { faultInjection, whileImmutable } from './support/faults.js';
 import { NATS_URL, natsAvailability } from './support/services.js';
 import {
   eventually,
@@ -20,6 +21,7 @@ const nats = await natsAvailability();
 if (!nats.available) console.warn(`NATS tests skipped: ${nats.reason}`);
 
 const encoder = new TextEncoder();
+const faults = faultInjection();
 
 interface DeadLetterBody {
   id: string;
@@ -380,6 +382,71 @@ describe.skipIf(!nats.available)(
       expect(discard.statusCode).toBe(204);
       expect(await deadLetters(api)).toHaveLength(2);
     });
+
+    it.skipIf(!faults.available)(
+      `keeps a message unacked and unparked while the store cannot be written, and stores it in order afterwards${faults.available ? '' : ` (skipped: ${faults.reason})`}`,
+      async () => {
+        const inbound = await inboundStream();
+        const api = await boot({
+          nats: {
+            url: NATS_URL,
+            consumer: {
+              enabled: true,
+              stream: inbound.stream,
+              durable: 'starter',
+            },
+          },
+        });
+        const send = (id: string) =>
+          client.js.publish(
+            `${inbound.prefix}.reading`,
+            encoder.encode(JSON.stringify(foreignEvent('meter.remote', id))),
+          );
+        await send('m-0');
+        await eventually(
+          async () =>
+            (
+              await getJson<{ events: CloudEvent[] }>(
+                api,
+                '/events?type=meter.remote',
+              )
+            ).events.length === 1,
+          { what: 'the first message stored' },
+        );
+        await whileImmutable(`${api.databasePath}-wal`, async () => {
+          await send('m-1');
+          await send('m-2');
+          // Delivered to the consumer, and held: neither acked nor parked.
+          await eventually(
+            async () =>
+              (await client.jsm.consumers.info(inbound.stream, 'starter'))
+                .num_ack_pending > 0,
+            { what: 'the consumer to hold a message', timeoutMs: 10_000 },
+          );
+        });
+        const stored = await eventually(
+          async () => {
+            const page = await getJson<{ events: CloudEvent[] }>(
+              api,
+              '/events?type=meter.remote',
+            );
+            return page.events.length === 3 ? page.events : undefined;
+          },
+          {
+            what: 'every message stored once the fault cleared',
+            timeoutMs: 20_000,
+          },
+        );
+        expect(stored.map((event) => event.id)).toEqual(['m-0', 'm-1', 'm-2']);
+        expect(await deadLetters(api)).toEqual([]);
+        await eventually(
+          async () =>
+            (await client.jsm.consumers.info(inbound.stream, 'starter'))
+              .num_ack_pending === 0,
+          { what: 'every message acked', timeoutMs: 10_000 },
+        );
+      },
+    );
 
     it('loses nothing when its NATS server stops and starts again while events are relayed and consumed', async () => {
       const server = await startOwnNatsServer();
