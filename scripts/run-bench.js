@@ -23,7 +23,14 @@ import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, '.bench', 'dist');
-const BENCHMARKS = ['http', 'naive', 'throughput', 'latency', 'replay'];
+const BENCHMARKS = [
+  'http',
+  'naive',
+  'throughput',
+  'latency',
+  'replay',
+  'nats-relay',
+];
 
 const QUICK = {
   BENCH_EVENTS: '100000',
@@ -35,6 +42,7 @@ const QUICK = {
   BENCH_PROFILE_EVENTS: '30000',
   BENCH_PROFILE_HTTP_SECONDS: '3',
   BENCH_REPLAY_EVENTS: '100000',
+  BENCH_NATS_EVENTS: '100000',
 };
 
 const { values: options } = parseArgs({
@@ -49,7 +57,7 @@ const { values: options } = parseArgs({
 if (options.help) {
   process.stdout.write(
     [
-      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency,replay] [--no-profile]',
+      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency,replay,nats-relay] [--no-profile]',
       '',
       '  --quick        100k events, 3 s HTTP runs, 2k naive events, 3 s latency run',
       '  --only=LIST    run only these benchmarks (comma-separated)',
@@ -310,6 +318,7 @@ function table(headers, rows) {
 function resultRows(results) {
   const rows = [];
   const { http, naive, throughput, latency, replay } = results;
+  const natsRelay = results['nats-relay'];
   if (http) {
     const side = (s) =>
       `${number(s.reqPerSec)} req/s, p50 ${ms(s.latencyP50)}, p99 ${ms(s.latencyP99)}, non-2xx ${s.non2xx}, errors ${s.errors}, server CPU ${number(s.serverCpuShare, 2)} cores`;
@@ -466,6 +475,32 @@ function resultRows(results) {
         `${number(replay.ratio, 2)}x`,
         '>= 0.50x',
         verdict(replay.ratio >= 0.5),
+      ],
+    );
+  }
+  if (natsRelay) {
+    const complete = natsRelay.complete ? '' : ' (INCOMPLETE)';
+    rows.push(
+      [
+        'NATS relay',
+        `${number(natsRelay.events)} stored events relayed to JetStream by nats.relay (boot included)`,
+        `${number(natsRelay.relay.eventsPerSec)} events/s (${number(natsRelay.relay.ms / 1000, 1)} s, CPU ${number(natsRelay.relay.cpuShare, 2)} cores)${complete}`,
+        '',
+        '',
+      ],
+      [
+        'NATS relay',
+        `the same messages published by the client directly, ${number(natsRelay.window)} acks in flight`,
+        `${number(natsRelay.direct.eventsPerSec)} events/s (mean of ${number(natsRelay.direct.msBefore)} ms before and ${number(natsRelay.direct.msAfter)} ms after)`,
+        '',
+        '',
+      ],
+      [
+        'NATS relay',
+        'relay / direct',
+        `${number(natsRelay.ratio, 2)}x`,
+        '>= 0.70x',
+        verdict(natsRelay.ratio >= 0.7 && natsRelay.complete),
       ],
     );
   }

@@ -10,7 +10,7 @@ export function eventsOptionsFrom(
   config: AppConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): EventsOptions {
-  const { event, webhooks, security } = config;
+  const { event, webhooks, security, nats } = config;
   return {
     source: event.source,
     bus: {
@@ -42,6 +42,16 @@ export function eventsOptionsFrom(
         sqlitePath({ database: config.database, store: event.store }),
       ),
       production: env.NODE_ENV === 'production',
+    },
+    nats: {
+      servers: nats.url.split(','),
+      relay: {
+        enabled: nats.relay.enabled,
+        stream: nats.relay.stream,
+        subjectPrefix: nats.relay.subject_prefix,
+        types: nats.relay.types,
+      },
+      consumer: { ...nats.consumer },
     },
     logDeliveries: DELIVERY_LOG_LEVELS.has(config.log.level),
   };

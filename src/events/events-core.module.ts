@@ -43,6 +43,11 @@ import { EventStore } from './store/event-store.js';
 import { RetentionStore } from './store/retention-store.js';
 import { StorageProbe } from './store/storage-probe.js';
 import { SubscriptionStore } from './store/subscription-store.js';
+import { InboundStore } from './nats/inbound-store.js';
+import { NatsLink } from './nats/nats-connection.js';
+import { NatsConsumer } from './nats/nats-consumer.js';
+import { NatsHealth } from './nats/nats-health.js';
+import { NatsRelay } from './nats/nats-relay.js';
 import { WebhookSecretVault } from './webhooks/webhook-secret-vault.js';
 import { WebhookStore } from './webhooks/webhook-store.js';
 import { WebhookService } from './webhooks/webhook.service.js';
@@ -97,6 +102,12 @@ const PROVIDERS = [
   WebhookStore,
   WebhookSecretVault,
   WebhookService,
+  // NATS JetStream (each part idle unless enabled)
+  NatsLink,
+  NatsRelay,
+  InboundStore,
+  NatsConsumer,
+  NatsHealth,
 ];
 
 /** What the application and its feature modules may inject (see index.ts). */
@@ -110,6 +121,7 @@ const EXPORTS = [
   OwnedStreams,
   SagaOrchestrator,
   EventsHealth,
+  NatsHealth,
   // for operations code and tests that drive the platform directly
   GroupCommitWriter,
   Dispatcher,

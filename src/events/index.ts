@@ -34,7 +34,10 @@ export type {
   TransactionalHandlerContext,
 } from './dispatch/handler-context.js';
 export { OnReset, type ResetHook } from './dispatch/on-reset.decorator.js';
-export { PermanentFailure } from './errors/handler-failures.js';
+export {
+  DependencyUnavailable,
+  PermanentFailure,
+} from './errors/handler-failures.js';
 export { SystemEvents, type DeadLetteredNotice } from './bus/live-events.js';
 export type { StoredEvent, EventMetadata } from './store/stored-event.js';
 
@@ -81,5 +84,6 @@ export {
   type StorageFault,
   type SubscriptionLag,
 } from './dispatch/events-health.js';
+export { NatsHealth, type NatsConnectionReport } from './nats/nats-health.js';
 export { registerEventsHttp } from './http/register-events-http.js';
 export { correlationIdOf, currentRequestIds } from './http/request-context.js';

@@ -15,6 +15,7 @@ import { StorageHealthIndicator } from './storage.health.js';
 import { publicIndicator } from './public-indicator.js';
 import { Public, Roles } from '../security/index.js';
 import { SubscriptionsHealthIndicator } from './subscriptions.health.js';
+import { NatsHealthIndicator } from './nats.health.js';
 
 @ApiTags('health')
 // Probes are never rate-limited: a busy client must not make the instance look dead.
@@ -31,6 +32,7 @@ export class HealthController {
     private readonly disk: DiskHealthIndicator,
     private readonly subscriptions: SubscriptionsHealthIndicator,
     private readonly storage: StorageHealthIndicator,
+    private readonly nats: NatsHealthIndicator,
     config: ConfigService<AppConfig, true>,
   ) {
     const store = config.get('event.store', { infer: true });
@@ -48,7 +50,7 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     summary:
-      "Database, writability, every subscription's lag and disk space; 503 when any is down",
+      "Database, writability, every subscription's lag, disk space and (when the relay or consumer is on) the NATS connection; 503 when any is down",
   })
   check() {
     return this.health.check([
@@ -65,6 +67,7 @@ export class HealthController {
             }),
           this.logger,
         ),
+      ...(this.nats.enabled ? [() => this.nats.check('nats')] : []),
     ]);
   }
 

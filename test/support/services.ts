@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 
 export const POSTGRES_URL =
@@ -57,4 +59,22 @@ export async function createTestDatabase(): Promise<{
       await client.end();
     },
   };
+}
+
+export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** The shared NATS server, with JetStream enabled. */
+export function natsAvailability() {
+  return serviceAvailability('NATS JetStream', async () => {
+    const connection = await connect({
+      servers: NATS_URL,
+      timeout: 2000,
+      reconnect: false,
+    });
+    try {
+      await (await jetstreamManager(connection)).getAccountInfo();
+    } finally {
+      await connection.close();
+    }
+  });
 }

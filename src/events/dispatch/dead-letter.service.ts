@@ -42,6 +42,12 @@ export class DeadLetterService {
    */
   async retry(id: string): Promise<RetryOutcome> {
     const deadLetter = await this.get(id);
+    if (deadLetter.message) {
+      throw new ConflictError(
+        `this entry is a message ${deadLetter.subscription} could not store, not an event; publish a corrected message and discard the entry`,
+        { subscription: deadLetter.subscription },
+      );
+    }
     const runner = this.dispatcher.runner(deadLetter.subscription);
     if (!runner) {
       throw new ConflictError(

@@ -27,3 +27,20 @@ export function isPermanentFailure(error: unknown): boolean {
     (error as { permanent?: unknown }).permanent === true
   );
 }
+
+/**
+ * Throw this from a handler when what it delivers to cannot be reached right now (a broker
+ * restarting, say). The subscription pauses, outside the worker pool, until `whenAvailable`
+ * resolves and then delivers the same events again: no attempt is counted and nothing is
+ * parked, so an outage of any length delays events but never skips them.
+ */
+export class DependencyUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly whenAvailable: () => Promise<void>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DependencyUnavailable';
+  }
+}

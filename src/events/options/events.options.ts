@@ -49,10 +49,33 @@ export interface EventsOptions {
     /** Production: no generated key; a configured one is required once a webhook exists. */
     production: boolean;
   };
+  /** NATS JetStream relay and consumer; both off unless enabled. */
+  nats: NatsOptions;
   /** One log line per delivery (log levels info and below). */
   logDeliveries: boolean;
   /** The HTTP surfaces the module mounts; all of them unless turned off. */
   http?: Partial<Record<EventsHttpSurface, boolean>>;
+}
+
+export interface NatsOptions {
+  /** Server URLs of one cluster. */
+  servers: string[];
+  relay: {
+    enabled: boolean;
+    stream: string;
+    subjectPrefix: string;
+    /** Event types or patterns to relay. */
+    types: string[];
+  };
+  consumer: {
+    enabled: boolean;
+    stream: string;
+    durable: string;
+    /** Filter subjects; empty: the whole stream. */
+    subjects: string[];
+    /** CloudEvents sources accepted; empty: any but the service's own. */
+    sources: string[];
+  };
 }
 
 export type EventsHttpSurface =

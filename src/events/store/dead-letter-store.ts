@@ -19,9 +19,40 @@ export interface DeadLetter {
   firstFailedAt: string;
   lastFailedAt: string;
   parkedAt: string;
+  /**
+   * Set for a message that never became an event (parked by the NATS consumer); its
+   * `eventPosition` is then the message's stream sequence.
+   */
+  message?: ParkedMessage;
 }
 
-export type NewDeadLetter = Omit<DeadLetter, 'id' | 'parkedAt'>;
+/** A received message as parked: where it came from and (the start of) what it said. */
+export interface ParkedMessage {
+  subject: string;
+  streamSequence: number;
+  /** Its size in bytes; only the first MESSAGE_BODY_LIMIT bytes are kept. */
+  size: number;
+  truncated: boolean;
+  /** The kept bytes as UTF-8 text, or null when they are not valid UTF-8 (see bodyBase64). */
+  body: string | null;
+  bodyBase64: string;
+}
+
+/** Bytes of a parked message's body that are kept. */
+export const MESSAGE_BODY_LIMIT = 64 * 1024;
+
+export type NewDeadLetter = Omit<DeadLetter, 'id' | 'parkedAt' | 'message'>;
+
+export interface NewParkedMessage {
+  subscription: string;
+  subject: string;
+  streamSequence: number;
+  body: Uint8Array;
+  /** The CloudEvent's id and type, when the message got that far. */
+  eventId: string;
+  eventType: string;
+  reason: string;
+}
 
 export interface DeadLetterFilter {
   subscription?: string;
@@ -43,10 +74,15 @@ interface DeadLetterRow {
   first_failed_at: string | Date;
   last_failed_at: string | Date;
   parked_at: string | Date;
+  message_subject: string | null;
+  message_size: number | string | null;
+  message_body: string | null;
 }
 
 const COLUMNS =
   'id, subscription, event_position, event_id, event_type, attempts, first_error, last_error, first_failed_at, last_failed_at, parked_at';
+const SELECTED = `${COLUMNS}, message_subject, message_size, message_body`;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 @Injectable()
 export class DeadLetterStore {
@@ -85,6 +121,49 @@ export class DeadLetterStore {
     );
   }
 
+  /**
+   * Parks a message that could not be stored as an event. The same stream sequence parked
+   * again (a redelivery after a crash) updates the existing entry.
+   */
+  async parkMessage(
+    runner: QueryRunner,
+    entry: NewParkedMessage,
+  ): Promise<void> {
+    const now = new Date().toISOString();
+    const kept = Buffer.from(
+      entry.body.buffer,
+      entry.body.byteOffset,
+      Math.min(entry.body.byteLength, MESSAGE_BODY_LIMIT),
+    );
+    await runner.query(
+      this.dialect.sql(
+        `INSERT INTO event_dead_letters (${COLUMNS}, message_subject, message_size, message_body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (subscription, event_position) DO UPDATE SET
+           attempts = event_dead_letters.attempts + 1,
+           last_error = excluded.last_error,
+           last_failed_at = excluded.last_failed_at,
+           parked_at = excluded.parked_at`,
+      ),
+      [
+        uuidv7(),
+        entry.subscription,
+        entry.streamSequence,
+        entry.eventId,
+        entry.eventType,
+        1,
+        entry.reason,
+        entry.reason,
+        now,
+        now,
+        now,
+        entry.subject,
+        entry.body.byteLength,
+        kept.toString('base64'),
+      ],
+    );
+  }
+
   async remove(runner: QueryRunner, id: string): Promise<void> {
     await runner.query(
       this.dialect.sql('DELETE FROM event_dead_letters WHERE id = ?'),
@@ -105,7 +184,7 @@ export class DeadLetterStore {
   async get(id: string): Promise<DeadLetter | null> {
     const rows: DeadLetterRow[] = await this.reader.query(
       this.dialect.sql(
-        `SELECT ${COLUMNS} FROM event_dead_letters WHERE id = ?`,
+        `SELECT ${SELECTED} FROM event_dead_letters WHERE id = ?`,
       ),
       [id],
     );
@@ -118,7 +197,7 @@ export class DeadLetterStore {
   ): Promise<DeadLetter | null> {
     const rows: DeadLetterRow[] = await this.reader.query(
       this.dialect.sql(
-        `SELECT ${COLUMNS} FROM event_dead_letters WHERE subscription = ? AND event_position = ?`,
+        `SELECT ${SELECTED} FROM event_dead_letters WHERE subscription = ? AND event_position = ? AND message_subject IS NULL`,
       ),
       [subscription, eventPosition],
     );
@@ -128,7 +207,7 @@ export class DeadLetterStore {
   async listForEvent(eventPosition: number): Promise<DeadLetter[]> {
     const rows: DeadLetterRow[] = await this.reader.query(
       this.dialect.sql(
-        `SELECT ${COLUMNS} FROM event_dead_letters WHERE event_position = ?`,
+        `SELECT ${SELECTED} FROM event_dead_letters WHERE event_position = ? AND message_subject IS NULL`,
       ),
       [eventPosition],
     );
@@ -157,7 +236,7 @@ export class DeadLetterStore {
     parameters.push(filter.limit + 1);
     const rows: DeadLetterRow[] = await this.reader.query(
       this.dialect.sql(
-        `SELECT ${COLUMNS} FROM event_dead_letters ${where} ORDER BY id LIMIT ?`,
+        `SELECT ${SELECTED} FROM event_dead_letters ${where} ORDER BY id LIMIT ?`,
       ),
       parameters,
     );
@@ -184,7 +263,7 @@ export class DeadLetterStore {
 
   private fromRow(row: DeadLetterRow): DeadLetter {
     const { toNumber, toIso } = this.dialect;
-    return {
+    const deadLetter: DeadLetter = {
       id: row.id,
       subscription: row.subscription,
       eventPosition: toNumber(row.event_position),
@@ -198,5 +277,26 @@ export class DeadLetterStore {
       lastFailedAt: toIso(row.last_failed_at),
       parkedAt: toIso(row.parked_at),
     };
+    if (row.message_subject !== null && row.message_body !== null) {
+      const size = toNumber(row.message_size ?? 0);
+      const bytes = Buffer.from(row.message_body, 'base64');
+      deadLetter.message = {
+        subject: row.message_subject,
+        streamSequence: deadLetter.eventPosition,
+        size,
+        truncated: size > bytes.byteLength,
+        body: utf8OrNull(bytes),
+        bodyBase64: row.message_body,
+      };
+    }
+    return deadLetter;
+  }
+}
+
+function utf8OrNull(bytes: Buffer): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
   }
 }

@@ -16,6 +16,8 @@ export interface NewEvent<T = unknown> {
   extensions?: Record<string, ExtensionValue>;
   actor?: string;
   dataBase64?: boolean;
+  /** Set by inbound transports (the NATS consumer): see EventMetadata.receivedVia. */
+  receivedVia?: string;
 }
 
 /**

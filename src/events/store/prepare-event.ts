@@ -105,6 +105,7 @@ export function prepareEvent(
   if (input.dataschema !== undefined)
     metadata.dataschema = requireText(input.dataschema, at('dataschema'));
   if (input.dataBase64) metadata.dataBase64 = true;
+  if (input.receivedVia !== undefined) metadata.receivedVia = input.receivedVia;
   if (input.extensions && Object.keys(input.extensions).length > 0) {
     metadata.extensions = checkExtensions(input.extensions, at('extensions'));
   }

@@ -12,6 +12,11 @@ export interface EventMetadata {
   dataschema?: string;
   /** Set when data holds base64 text of a non-JSON payload. */
   dataBase64?: boolean;
+  /**
+   * The transport an integration event arrived through (`nats`); the relay never sends such
+   * an event back. Not inherited by what handlers publish in reaction to it.
+   */
+  receivedVia?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { isStorageFault } from '../../../database/storage-fault.js';
+import { DependencyUnavailable } from '../../errors/handler-failures.js';
 
 /** The runner is stopping: unwinds a delivery loop without counting anything. */
 export class StopRequested extends Error {}
@@ -14,6 +15,13 @@ export class StoragePause extends Error {
   }
 }
 
+/** The handler's downstream is unreachable: the subscription waits for it, counting nothing. */
+export class DependencyPause extends Error {
+  constructor(readonly unavailable: DependencyUnavailable) {
+    super(unavailable.message, { cause: unavailable });
+  }
+}
+
 /** A handler failed inside a unit of work; thrown to roll the unit back. */
 export class HandlerFailure extends Error {
   constructor(
@@ -26,10 +34,14 @@ export class HandlerFailure extends Error {
   }
 }
 
-/** A handler's failure, unless it was the storage's: then the subscription pauses instead. */
+/**
+ * A handler's failure, unless it was the storage's or the handler's downstream was
+ * unreachable: then the subscription pauses instead.
+ */
 export function handlerFailure(error: Error | undefined): Error | undefined {
   if (error !== undefined && isStorageFault(error))
     throw new StoragePause(error);
+  if (error instanceof DependencyUnavailable) throw new DependencyPause(error);
   return error;
 }
 

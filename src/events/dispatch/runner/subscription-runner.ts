@@ -13,6 +13,7 @@ import { WakeSignal } from '../wake-signal.js';
 import { Checkpoint, CHECKPOINT_INTERVAL_MS } from './checkpoint.js';
 import {
   committedOrFailure,
+  DependencyPause,
   HandlerFailure,
   StoragePause,
   StopRequested,
@@ -188,11 +189,23 @@ export class SubscriptionRunner implements RunnerServices {
   }
 
   /**
-   * Outside the worker pool: a storage fault waits for the writer to take writes again (no
+   * Outside the worker pool: an unreachable downstream (DependencyUnavailable) is waited for,
+   * a storage fault waits for the writer to take writes again (no
    * attempt counted, the same events delivered again after it); anything else is logged and
    * tried again after a pause.
    */
   private async pauseAfter(error: unknown): Promise<void> {
+    if (error instanceof DependencyPause) {
+      this.logger.warn(`paused: ${error.message}`);
+      await Promise.race([
+        error.unavailable
+          .whenAvailable()
+          .catch(() => this.sleep(ERROR_BACKOFF_MS)),
+        this.stopRequested,
+      ]);
+      if (!this.stopped) this.logger.log('resumed');
+      return;
+    }
     const fault = error instanceof StoragePause ? error.fault : error;
     const health = this.deps.writer.health;
     if (isStorageFault(fault) && !health.healthy) {
