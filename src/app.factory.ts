@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { v7 as uuidv7 } from 'uuid';
 import { AppModule } from './app.module.js';
+import { currentTerminal, usePrettyLogs } from './logging/pretty-logs.js';
 import { registerRequestLog } from './logging/request-log.hook.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
@@ -37,6 +38,8 @@ export async function createApp(
   { imports = [] }: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
   assertSecureStart(config);
+  // Before anything logs: `log.pretty: true` without pino-pretty stops the start here.
+  usePrettyLogs(config.log.pretty, currentTerminal());
   const adapter = new FastifyAdapter({
     bodyLimit: config.server.body_limit,
     genReqId: () => uuidv7(),

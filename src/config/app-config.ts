@@ -87,14 +87,21 @@ export class DatabaseConfig {
   synchronous: 'full' | 'normal' = 'full';
 }
 
+export type PrettyLogs = 'auto' | boolean;
+
 export class LogConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   level = 'info';
 
-  /** Human-readable console lines instead of JSON. */
+  /**
+   * Human-readable console lines (pino-pretty, a development dependency) instead of JSON lines.
+   * auto: pretty on a terminal outside production, JSON otherwise (pipes, files, containers).
+   */
   @BooleanFlag()
-  @IsBoolean()
-  pretty = true;
+  @IsIn(['auto', true, false], {
+    message: 'pretty must be auto, true or false',
+  })
+  pretty: PrettyLogs = 'auto';
 }
 
 export class BusConfig {
