@@ -10,6 +10,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppModule } from './app.module.js';
 import { currentTerminal, usePrettyLogs } from './logging/pretty-logs.js';
 import { registerRequestLog } from './logging/request-log.hook.js';
+import { EventMetrics } from './metrics/event-metrics.js';
+import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
@@ -66,6 +68,7 @@ export async function createApp(
   fastify.removeContentTypeParser('text/plain');
   registerEventsHttp(fastify);
   registerRequestLog(fastify, PinoLogger.root);
+  registerHttpMetrics(fastify, app.get(EventMetrics));
 
   const document = SwaggerModule.createDocument(
     app,

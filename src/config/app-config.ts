@@ -69,6 +69,15 @@ export class ServerConfig {
   @ValidateNested()
   @Type(() => CorsConfig)
   cors = new CorsConfig();
+
+  /**
+   * On SIGTERM, readiness fails at once and the listener keeps taking requests this long, so
+   * load balancers stop sending before connections are refused; then the drain starts.
+   */
+  @DurationMs()
+  @IsDurationMs()
+  @Max(300_000)
+  shutdown_delay = 5_000;
 }
 
 export class DatabaseConfig {
@@ -193,6 +202,30 @@ export class QueryConfig {
   max_page_bytes = 4 * 1024 * 1024;
 }
 
+export class StreamConfig {
+  /** Clients of GET /events/stream at once on this instance; one more gets 503. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  max_clients = 100;
+
+  /** A comment line sent this often keeps proxies from closing an idle stream. */
+  @DurationMs()
+  @IsDurationMs()
+  @Min(1000)
+  @Max(300_000)
+  heartbeat = 15_000;
+
+  /**
+   * Bytes of events waiting to be written to one client; a client that falls further behind is
+   * disconnected (it resumes with Last-Event-ID) instead of growing memory.
+   */
+  @IsInt()
+  @Min(65_536)
+  @Max(64 * 1024 * 1024)
+  buffer_bytes = 1024 * 1024;
+}
+
 export class EventConfig {
   /** CloudEvents `source` of events this service publishes. */
   @IsString()
@@ -215,6 +248,21 @@ export class EventConfig {
   @ValidateNested()
   @Type(() => QueryConfig)
   query = new QueryConfig();
+
+  @ValidateNested()
+  @Type(() => StreamConfig)
+  stream = new StreamConfig();
+}
+
+export class MetricsConfig {
+  /**
+   * Event types outside those the application declares (@DomainEvent) that get their own label
+   * value in /metrics; later ones are counted under `other`, so label sets stay bounded.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  max_types = 200;
 }
 
 export class HealthConfig {
@@ -388,4 +436,8 @@ export class AppConfig {
   @ValidateNested()
   @Type(() => RateLimitConfig)
   rate_limit = new RateLimitConfig();
+
+  @ValidateNested()
+  @Type(() => MetricsConfig)
+  metrics = new MetricsConfig();
 }

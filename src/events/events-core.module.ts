@@ -47,6 +47,7 @@ import { WebhookSecretVault } from './webhooks/webhook-secret-vault.js';
 import { WebhookStore } from './webhooks/webhook-store.js';
 import { WebhookService } from './webhooks/webhook.service.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { CommitTelemetry } from './bus/commit-telemetry.js';
 
 const CONTROLLERS: Record<EventsHttpSurface, Type[]> = {
   events: [EventsController],
@@ -77,6 +78,7 @@ const PROVIDERS = [
   PublishPolicy,
   CloudEventIngress,
   LiveEvents,
+  CommitTelemetry,
   // delivery
   SubscriptionFactory,
   SubscriptionExplorer,

@@ -81,5 +81,10 @@ export {
   type StorageFault,
   type SubscriptionLag,
 } from './dispatch/events-health.js';
+export type {
+  EventsTelemetry,
+  DeliveryOutcome,
+} from './options/events-telemetry.js';
+export { isDeclaredEventType } from './bus/domain-event.decorator.js';
 export { registerEventsHttp } from './http/register-events-http.js';
 export { correlationIdOf, currentRequestIds } from './http/request-context.js';

@@ -16,11 +16,6 @@ const ROUTES_OUTSIDE_CONTROLLERS: readonly RouteOutsideControllers[] = [
     url: /^\/docs(-json|-yaml|\/.*)?$/,
     access: 'docs',
   },
-  {
-    methods: ['GET', 'HEAD'],
-    url: /^\/metrics$/,
-    access: { roles: ['reader'] },
-  },
   // CORS preflight (server.cors.origins): browsers send it without credentials.
   { methods: ['OPTIONS'], url: /^\/?\*$/, access: PUBLIC },
 ];

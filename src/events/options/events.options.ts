@@ -1,3 +1,5 @@
+import type { EventsTelemetry } from './events-telemetry.js';
+
 /**
  * Everything the events module needs to know, passed to EventsModule.forRoot() by the
  * application (which maps its own configuration onto it): the module reads no configuration
@@ -51,6 +53,8 @@ export interface EventsOptions {
   };
   /** One log line per delivery (log levels info and below). */
   logDeliveries: boolean;
+  /** Where the platform reports commits, deliveries, retries and dead letters (metrics). */
+  telemetry?: EventsTelemetry;
   /** The HTTP surfaces the module mounts; all of them unless turned off. */
   http?: Partial<Record<EventsHttpSurface, boolean>>;
 }
