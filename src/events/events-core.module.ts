@@ -29,6 +29,8 @@ import {
 import { DeadLettersController } from './http/dead-letters.controller.js';
 import { EventMonitoringController } from './http/event-monitoring.controller.js';
 import { EventsController } from './http/events.controller.js';
+import { EventStreamController } from './http/event-stream.controller.js';
+import { EventStreamHub } from './stream/event-stream-hub.js';
 import { ReplayController } from './http/replay.controller.js';
 import { RequestEventContextInterceptor } from './http/request-context.js';
 import { StreamsController } from './http/streams.controller.js';
@@ -50,7 +52,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { CommitTelemetry } from './bus/commit-telemetry.js';
 
 const CONTROLLERS: Record<EventsHttpSurface, Type[]> = {
-  events: [EventsController],
+  events: [EventsController, EventStreamController],
   streams: [StreamsController],
   replay: [ReplayController],
   deadLetters: [DeadLettersController],
@@ -91,6 +93,7 @@ const PROVIDERS = [
   DeadLetterService,
   EventStatsService,
   EventsHealth,
+  EventStreamHub,
   // operations
   ReplayService,
   RetentionService,

@@ -38,6 +38,15 @@ export interface EventsOptions {
     /** A page of events ends early, with its next cursor, beyond this many bytes. */
     maxPageBytes: number;
   };
+  /** GET /events/stream. */
+  stream: {
+    /** Streams open at once; one more is refused with 503. */
+    maxClients: number;
+    /** Comment lines this often on an idle stream. */
+    heartbeatMs: number;
+    /** Bytes a client may leave untaken before it is disconnected. */
+    bufferBytes: number;
+  };
   /** Readiness fails when a subscription that says so is more events behind than this. */
   maxLag: number;
   webhooks: {
