@@ -9,6 +9,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { v7 as uuidv7 } from 'uuid';
 import { AppModule } from './app.module.js';
 import { currentTerminal, usePrettyLogs } from './logging/pretty-logs.js';
+import { registerLivePage } from './live/live-page.js';
 import { registerRequestLog } from './logging/request-log.hook.js';
 import { EventMetrics } from './metrics/event-metrics.js';
 import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
@@ -67,6 +68,7 @@ export async function createApp(
   registerAccessHooks(fastify, routes, app.get(ApiKeys));
   fastify.removeContentTypeParser('text/plain');
   registerEventsHttp(fastify);
+  await registerLivePage(app);
   registerRequestLog(fastify, PinoLogger.root);
   registerHttpMetrics(fastify, app.get(EventMetrics));
 

@@ -64,6 +64,9 @@ const EXPECTED: Record<string, Decision> = {
   'GET /notifications': 'reader',
   'GET /analytics': 'reader',
   'GET /metrics': 'reader',
+  // The live page and its files: no data in them.
+  'GET /': 'public',
+  'GET /live/*': 'public',
   // Swagger UI and the OpenAPI document: public outside production by default.
   'GET /docs': 'public',
   'GET /docs/': 'public',
