@@ -200,8 +200,9 @@ async function refreshDeadLetters() {
       item.append(buttons);
       return item;
     });
-    $('dead-letters').replaceChildren(...items);
-    if (items.length === 0) say('dead-status', 'No dead letters.');
+    $('dead-letters').replaceChildren(
+      ...(items.length > 0 ? items : [element('li', 'No dead letters.')]),
+    );
   } catch (error) {
     say(
       'dead-status',
