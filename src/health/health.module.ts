@@ -2,11 +2,19 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller.js';
 import { StorageHealthIndicator } from './storage.health.js';
+import { ShutdownState } from './shutdown-state.js';
+import { ShutdownHealthIndicator } from './shutdown.health.js';
 import { SubscriptionsHealthIndicator } from './subscriptions.health.js';
 
 @Module({
   imports: [TerminusModule],
   controllers: [HealthController],
-  providers: [SubscriptionsHealthIndicator, StorageHealthIndicator],
+  providers: [
+    SubscriptionsHealthIndicator,
+    StorageHealthIndicator,
+    ShutdownState,
+    ShutdownHealthIndicator,
+  ],
+  exports: [ShutdownState],
 })
 export class HealthModule {}
