@@ -1,6 +1,7 @@
 // The import rules `npm test` enforces (npm run lint:deps). See docs/architecture.md.
 // Platform folders serve every feature; any other folder under src/ is a feature module.
-const PLATFORM = 'events|common|config|database|logging|security|health';
+const PLATFORM =
+  'events|common|config|database|logging|metrics|security|health';
 const FEATURE = `^src/(?!(?:${PLATFORM})/)([^/]+)/`;
 
 module.exports = {

@@ -27,6 +27,11 @@ export default tseslint.config(
     },
   },
   {
+    // The live page's scripts run in the browser.
+    files: ['public/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Tests read JSON bodies whose shape the assertions check.
     files: ['test/**/*.ts', 'src/**/*.spec.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -8,7 +8,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { v7 as uuidv7 } from 'uuid';
 import { AppModule } from './app.module.js';
+import { currentTerminal, usePrettyLogs } from './logging/pretty-logs.js';
+import { registerLivePage } from './live/live-page.js';
 import { registerRequestLog } from './logging/request-log.hook.js';
+import { EventMetrics } from './metrics/event-metrics.js';
+import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
@@ -37,6 +41,8 @@ export async function createApp(
   { imports = [] }: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
   assertSecureStart(config);
+  // Before anything logs: `log.pretty: true` without pino-pretty stops the start here.
+  usePrettyLogs(config.log.pretty, currentTerminal());
   const adapter = new FastifyAdapter({
     bodyLimit: config.server.body_limit,
     genReqId: () => uuidv7(),
@@ -62,7 +68,9 @@ export async function createApp(
   registerAccessHooks(fastify, routes, app.get(ApiKeys));
   fastify.removeContentTypeParser('text/plain');
   registerEventsHttp(fastify);
+  await registerLivePage(app);
   registerRequestLog(fastify, PinoLogger.root);
+  registerHttpMetrics(fastify, app.get(EventMetrics));
 
   const document = SwaggerModule.createDocument(
     app,

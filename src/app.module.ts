@@ -13,6 +13,8 @@ import { EventsModule } from './events/index.js';
 import { eventsOptionsFrom } from './events-options.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
+import { EventMetrics } from './metrics/event-metrics.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { RouteAccessTable } from './security/route-access-table.js';
@@ -28,6 +30,7 @@ export class AppModule {
     extra: ModuleMetadata['imports'] = [],
     routes = new RouteAccessTable(docsArePublic(config.security)),
   ): DynamicModule {
+    const metrics = new EventMetrics(config.metrics.max_types);
     return {
       module: AppModule,
       imports: [
@@ -40,8 +43,12 @@ export class AppModule {
         SecurityModule.forRoot(routes),
         EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
         DatabaseModule,
-        EventsModule.forRoot(eventsOptionsFrom(config)),
+        EventsModule.forRoot({
+          ...eventsOptionsFrom(config),
+          telemetry: metrics,
+        }),
         HealthModule,
+        MetricsModule.forRoot(metrics),
         UsersModule,
         NotificationsModule,
         AnalyticsModule,

@@ -32,6 +32,11 @@ export function eventsOptionsFrom(
       pruneIntervalMs: event.store.prune_interval,
     },
     query: { maxPageBytes: event.query.max_page_bytes },
+    stream: {
+      maxClients: event.stream.max_clients,
+      heartbeatMs: event.stream.heartbeat,
+      bufferBytes: event.stream.buffer_bytes,
+    },
     maxLag: config.health.max_lag,
     webhooks: {
       allowedHosts: webhooks.allowed_hosts,

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/config.loader.js';
+import { closeGracefullyOnSignals } from './graceful-shutdown.js';
 
 /** A configuration mistake (a bad file, no API key in production) stops the app with its message. */
 async function orExitOnConfigError<T>(start: () => T | Promise<T>): Promise<T> {
@@ -18,8 +19,9 @@ async function orExitOnConfigError<T>(start: () => T | Promise<T>): Promise<T> {
 
 const config = await orExitOnConfigError(() => loadConfig());
 const app = await orExitOnConfigError(() => createApp(config));
-// SIGTERM: stop taking requests, flush the commit queue, let handlers finish, save checkpoints, exit 0.
-app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+// SIGTERM: readiness fails, the listener closes after server.shutdown_delay, then the commit queue
+// is flushed, handlers finish and checkpoints are saved; exit 0.
+closeGracefullyOnSignals(app, config.server.shutdown_delay);
 await app.listen({ port: config.server.port, host: config.server.host });
 new Logger('Main').log(
   `listening on http://${config.server.host}:${config.server.port} (OpenAPI at /docs)`,

@@ -103,7 +103,11 @@ describe(`fuzz: every route with generated input (seed ${SEED})`, () => {
     });
     known = new Known(SEED, receiverUrl);
     const document = (await call('GET', '/docs-json')).json();
-    routes = fuzzRoutes(recorded, document);
+    // A stream let in never ends, so it has no answer to judge: event-stream.e2e-spec.ts tests
+    // its refusals and its messages over real HTTP.
+    routes = fuzzRoutes(recorded, document).filter(
+      (route) => route.url !== '/events/stream',
+    );
     await seedState(receiverUrl);
   }, 20_000);
 

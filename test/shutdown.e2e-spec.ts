@@ -132,6 +132,45 @@ describe('graceful shutdown of the process on SIGTERM', () => {
   });
 });
 
+describe('readiness during the shutdown delay', () => {
+  const apps = useChildApps();
+
+  it('fails /health/ready as soon as SIGTERM arrives while the listener keeps serving, then exits 0', async () => {
+    const child = await apps.start({
+      env: { SERVER__SHUTDOWN_DELAY: '3s' },
+    });
+    const before = await httpJson(child.baseUrl, 'GET', '/health/ready');
+    expect(before.status).toBe(200);
+    expect(before.body.details.shutdown).toEqual({
+      status: 'up',
+      shuttingDown: false,
+    });
+
+    const exited = child.kill('SIGTERM', 30_000);
+    const refused = await eventually(
+      async () => {
+        const ready = await httpJson(child.baseUrl, 'GET', '/health/ready');
+        return ready.status === 503 ? ready : undefined;
+      },
+      { what: '/health/ready to fail after SIGTERM' },
+    );
+    expect(refused.body.details.shutdown).toMatchObject({
+      status: 'down',
+      shuttingDown: true,
+    });
+    // Still listening: requests in the delay are served, not refused.
+    const live = await httpJson(child.baseUrl, 'GET', '/health/live');
+    expect(live.status).toBe(200);
+    const published = await httpJson(child.baseUrl, 'POST', '/events', {
+      type: 'shutdown.delay',
+      data: {},
+    });
+    expect(published.status).toBe(201);
+
+    expect(await exited, child.output()).toEqual({ code: 0, signal: null });
+  });
+});
+
 describe('the throwaway database of event.store.enabled=false', () => {
   const apps = useChildApps();
 

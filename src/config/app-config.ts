@@ -70,6 +70,15 @@ export class ServerConfig {
   @ValidateNested()
   @Type(() => CorsConfig)
   cors = new CorsConfig();
+
+  /**
+   * On SIGTERM, readiness fails at once and the listener keeps taking requests this long, so
+   * load balancers stop sending before connections are refused; then the drain starts.
+   */
+  @DurationMs()
+  @IsDurationMs()
+  @Max(300_000)
+  shutdown_delay = 5_000;
 }
 
 export class DatabaseConfig {
@@ -88,14 +97,21 @@ export class DatabaseConfig {
   synchronous: 'full' | 'normal' = 'full';
 }
 
+export type PrettyLogs = 'auto' | boolean;
+
 export class LogConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   level = 'info';
 
-  /** Human-readable console lines instead of JSON. */
+  /**
+   * Human-readable console lines (pino-pretty, a development dependency) instead of JSON lines.
+   * auto: pretty on a terminal outside production, JSON otherwise (pipes, files, containers).
+   */
   @BooleanFlag()
-  @IsBoolean()
-  pretty = true;
+  @IsIn(['auto', true, false], {
+    message: 'pretty must be auto, true or false',
+  })
+  pretty: PrettyLogs = 'auto';
 }
 
 export class BusConfig {
@@ -187,6 +203,30 @@ export class QueryConfig {
   max_page_bytes = 4 * 1024 * 1024;
 }
 
+export class StreamConfig {
+  /** Clients of GET /events/stream at once on this instance; one more gets 503. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  max_clients = 100;
+
+  /** A comment line sent this often keeps proxies from closing an idle stream. */
+  @DurationMs()
+  @IsDurationMs()
+  @Min(1000)
+  @Max(300_000)
+  heartbeat = 15_000;
+
+  /**
+   * Bytes of events waiting to be written to one client; a client that falls further behind is
+   * disconnected (it resumes with Last-Event-ID) instead of growing memory.
+   */
+  @IsInt()
+  @Min(65_536)
+  @Max(64 * 1024 * 1024)
+  buffer_bytes = 1024 * 1024;
+}
+
 export class EventConfig {
   /** CloudEvents `source` of events this service publishes. */
   @IsString()
@@ -209,6 +249,21 @@ export class EventConfig {
   @ValidateNested()
   @Type(() => QueryConfig)
   query = new QueryConfig();
+
+  @ValidateNested()
+  @Type(() => StreamConfig)
+  stream = new StreamConfig();
+}
+
+export class MetricsConfig {
+  /**
+   * Event types outside those the application declares (@DomainEvent) that get their own label
+   * value in /metrics; later ones are counted under `other`, so label sets stay bounded.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  max_types = 200;
 }
 
 export class HealthConfig {
@@ -386,4 +441,8 @@ export class AppConfig {
   @ValidateNested()
   @Type(() => NatsConfig)
   nats = new NatsConfig();
+
+  @ValidateNested()
+  @Type(() => MetricsConfig)
+  metrics = new MetricsConfig();
 }

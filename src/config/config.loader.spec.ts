@@ -61,7 +61,7 @@ describe('loadConfig', () => {
         path: 'data/events.db',
         synchronous: 'full',
       });
-      expect(config.log).toMatchObject({ level: 'info', pretty: true });
+      expect(config.log).toMatchObject({ level: 'info', pretty: 'auto' });
       expect(config.event.source).toBe('/nest-event-starter');
       expect(config.event.bus).toMatchObject({
         buffer_size: 1000,

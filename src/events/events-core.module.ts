@@ -29,6 +29,8 @@ import {
 import { DeadLettersController } from './http/dead-letters.controller.js';
 import { EventMonitoringController } from './http/event-monitoring.controller.js';
 import { EventsController } from './http/events.controller.js';
+import { EventStreamController } from './http/event-stream.controller.js';
+import { EventStreamHub } from './stream/event-stream-hub.js';
 import { ReplayController } from './http/replay.controller.js';
 import { RequestEventContextInterceptor } from './http/request-context.js';
 import { StreamsController } from './http/streams.controller.js';
@@ -52,9 +54,10 @@ import { WebhookSecretVault } from './webhooks/webhook-secret-vault.js';
 import { WebhookStore } from './webhooks/webhook-store.js';
 import { WebhookService } from './webhooks/webhook.service.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { CommitTelemetry } from './bus/commit-telemetry.js';
 
 const CONTROLLERS: Record<EventsHttpSurface, Type[]> = {
-  events: [EventsController],
+  events: [EventsController, EventStreamController],
   streams: [StreamsController],
   replay: [ReplayController],
   deadLetters: [DeadLettersController],
@@ -82,6 +85,7 @@ const PROVIDERS = [
   PublishPolicy,
   CloudEventIngress,
   LiveEvents,
+  CommitTelemetry,
   // delivery
   SubscriptionFactory,
   SubscriptionExplorer,
@@ -94,6 +98,7 @@ const PROVIDERS = [
   DeadLetterService,
   EventStatsService,
   EventsHealth,
+  EventStreamHub,
   // operations
   ReplayService,
   RetentionService,

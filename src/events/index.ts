@@ -85,5 +85,10 @@ export {
   type SubscriptionLag,
 } from './dispatch/events-health.js';
 export { NatsHealth, type NatsConnectionReport } from './nats/nats-health.js';
+export type {
+  EventsTelemetry,
+  DeliveryOutcome,
+} from './options/events-telemetry.js';
+export { isDeclaredEventType } from './bus/domain-event.decorator.js';
 export { registerEventsHttp } from './http/register-events-http.js';
 export { correlationIdOf, currentRequestIds } from './http/request-context.js';

@@ -14,6 +14,7 @@ import { sqlitePath } from '../database/data-source.options.js';
 import { StorageHealthIndicator } from './storage.health.js';
 import { publicIndicator } from './public-indicator.js';
 import { Public, Roles } from '../security/index.js';
+import { ShutdownHealthIndicator } from './shutdown.health.js';
 import { SubscriptionsHealthIndicator } from './subscriptions.health.js';
 import { NatsHealthIndicator } from './nats.health.js';
 
@@ -33,6 +34,7 @@ export class HealthController {
     private readonly subscriptions: SubscriptionsHealthIndicator,
     private readonly storage: StorageHealthIndicator,
     private readonly nats: NatsHealthIndicator,
+    private readonly shutdown: ShutdownHealthIndicator,
     config: ConfigService<AppConfig, true>,
   ) {
     const store = config.get('event.store', { infer: true });
@@ -84,10 +86,11 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     summary:
-      'Ready for traffic: the database answers and takes writes, and subscriptions that fail readiness on lag keep up',
+      'Ready for traffic: no shutdown has begun, the database answers and takes writes, and subscriptions that fail readiness on lag keep up',
   })
   ready() {
     return this.health.check([
+      () => this.shutdown.check('shutdown'),
       () => this.databaseCheck(),
       () => this.storage.check('storage'),
       () => this.subscriptions.check('subscriptions'),

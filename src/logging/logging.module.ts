@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config.js';
 import { currentRequestIds } from '../events/index.js';
+import { currentTerminal, usePrettyLogs } from './pretty-logs.js';
 
 const PRETTY_HIDDEN_FIELDS = [
   'pid',
@@ -29,7 +30,7 @@ const PRETTY_HIDDEN_FIELDS = [
  * serving a request carries its request id and correlation id (pino `mixin` reading the
  * request's event context); the request line itself comes from a Fastify hook
  * (request-log.hook.ts) rather than pino-http, so a request costs no child logger.
- * `log.pretty` renders readable single lines for a terminal.
+ * `log.pretty` renders readable single lines for a terminal (pretty-logs.ts decides when).
  */
 @Module({
   imports: [
@@ -53,7 +54,7 @@ const PRETTY_HIDDEN_FIELDS = [
             },
             // The request's ids, or those of the request whose events a handler handles.
             mixin: () => currentRequestIds() ?? {},
-            transport: pretty
+            transport: usePrettyLogs(pretty, currentTerminal())
               ? {
                   target: 'pino-pretty',
                   options: {

@@ -15,7 +15,7 @@ export function collectRoutes(
 
 /**
  * Refuses to start when a route has no access decision, and enforces the decisions of routes
- * served outside controllers (Swagger UI, static files, metrics); controller routes are left
+ * served outside controllers (Swagger UI, static files); controller routes are left
  * to ApiKeyGuard.
  */
 export function registerAccessHooks(

@@ -16,11 +16,8 @@ const ROUTES_OUTSIDE_CONTROLLERS: readonly RouteOutsideControllers[] = [
     url: /^\/docs(-json|-yaml|\/.*)?$/,
     access: 'docs',
   },
-  {
-    methods: ['GET', 'HEAD'],
-    url: /^\/metrics$/,
-    access: { roles: ['reader'] },
-  },
+  // The live page (src/live): files only; every call it makes needs the visitor's key.
+  { methods: ['GET', 'HEAD'], url: /^\/(live\/\*)?$/, access: PUBLIC },
   // CORS preflight (server.cors.origins): browsers send it without credentials.
   { methods: ['OPTIONS'], url: /^\/?\*$/, access: PUBLIC },
 ];

@@ -78,6 +78,8 @@ async function startChildOnce({
       SERVER__HOST: '127.0.0.1',
       LOG__LEVEL: 'warn',
       LOG__PRETTY: 'false',
+      // Nothing balances load in tests: SIGTERM need not wait for a balancer to notice.
+      SERVER__SHUTDOWN_DELAY: '100ms',
       ...env,
     },
   });

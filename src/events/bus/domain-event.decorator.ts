@@ -33,6 +33,11 @@ export function eventTypeOf(eventClass: Function): string | undefined {
   return Reflect.getMetadata(EVENT_TYPE, eventClass) as string | undefined;
 }
 
+/** Whether a class in this application declares `type` (with @DomainEvent). */
+export function isDeclaredEventType(type: string): boolean {
+  return classesByType.has(type);
+}
+
 /** The class declared for a wire type, if any: its fields validate payloads published under that type. */
 export function eventClassFor(type: string): EventClass | undefined {
   return classesByType.get(type);

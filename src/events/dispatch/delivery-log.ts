@@ -1,16 +1,21 @@
 import { Logger } from '@nestjs/common';
 import type { StoredEvent } from '../store/stored-event.js';
+import type { EventsTelemetry } from '../options/events-telemetry.js';
 
 /**
  * One readable line per delivery (subscription, event type and id, duration, outcome), with the
  * same facts as structured fields for log processors. Successes log at info, failures at warn.
  * A failure's `err` field carries its stack: the log is the one place that keeps it, since
- * clients only see the class and message (common/errors/public-error.ts).
+ * clients only see the class and message (common/errors/public-error.ts). The same facts go to
+ * the application's telemetry (durations and outcomes per subscription), at every log level.
  */
 export class DeliveryLog {
   private readonly logger = new Logger('Delivery');
 
-  constructor(private readonly logSuccesses: boolean) {}
+  constructor(
+    private readonly logSuccesses: boolean,
+    private readonly telemetry: EventsTelemetry,
+  ) {}
 
   delivered(
     subscription: string,
@@ -18,6 +23,7 @@ export class DeliveryLog {
     attempt: number,
     durationMs: number,
   ): void {
+    this.telemetry.delivered(subscription, event.type, durationMs, 'ok');
     if (!this.logSuccesses) return;
     const duration = formatDuration(durationMs);
     this.logger.log(
@@ -43,6 +49,7 @@ export class DeliveryLog {
     durationMs: number,
     error: Error,
   ): void {
+    this.telemetry.delivered(subscription, event.type, durationMs, 'failed');
     const duration = formatDuration(durationMs);
     this.logger.warn(
       {
@@ -68,9 +75,15 @@ export class DeliveryLog {
     durationMs: number,
     error: Error | undefined,
   ): void {
-    if (!error && !this.logSuccesses) return;
     const first = events[0];
     const last = events[events.length - 1];
+    this.telemetry.delivered(
+      subscription,
+      last.type,
+      durationMs,
+      error ? 'failed' : 'ok',
+    );
+    if (!error && !this.logSuccesses) return;
     const span =
       events.length === 1
         ? `${first.type} ${first.id}`
@@ -97,6 +110,7 @@ export class DeliveryLog {
     attempts: number,
     error: Error,
   ): void {
+    this.telemetry.deadLettered(subscription, event.type);
     this.logger.error(
       {
         subscription,
@@ -111,6 +125,11 @@ export class DeliveryLog {
       },
       `${subscription} gave up on ${event.type} ${event.id} after ${attempts} attempt(s); parked as a dead letter: ${error.message}`,
     );
+  }
+
+  /** The next attempt of a failed event is about to run (its outcome is logged like the first). */
+  retrying(subscription: string): void {
+    this.telemetry.retried(subscription);
   }
 }
 

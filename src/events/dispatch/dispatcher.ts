@@ -1,3 +1,4 @@
+import { NO_TELEMETRY } from '../options/events-telemetry.js';
 import {
   Inject,
   Injectable,
@@ -66,7 +67,10 @@ export class Dispatcher
       subscriptions,
       deadLetters,
       workers: new WorkerPool(options.bus.workers),
-      log: new DeliveryLog(options.logDeliveries),
+      log: new DeliveryLog(
+        options.logDeliveries,
+        options.telemetry ?? NO_TELEMETRY,
+      ),
       onDeadLettered: (subscription, event, attempts, error) =>
         live.deadLettered({
           subscription,

@@ -23,6 +23,7 @@ export interface SubscriptionLag {
 @Injectable()
 export class EventsHealth {
   readonly maxLag: number;
+  private readonly capacity: number;
 
   constructor(
     private readonly writer: GroupCommitWriter,
@@ -30,11 +31,17 @@ export class EventsHealth {
     @Inject(EVENTS_OPTIONS) options: EventsOptions,
   ) {
     this.maxLag = options.maxLag;
+    this.capacity = options.bus.bufferSize;
   }
 
   /** Why the store cannot be written right now, or null when it can. */
   get storageFault(): StorageFault | null {
     return this.writer.health.current;
+  }
+
+  /** Events and units accepted but not yet committed, and how many may wait at most. */
+  writeBuffer(): { pending: number; capacity: number } {
+    return { pending: this.writer.pending, capacity: this.capacity };
   }
 
   subscriptions(): SubscriptionLag[] {

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import {
   Injectable,
@@ -17,6 +18,7 @@ const CORRELATION_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 const correlationIds = new WeakMap<IncomingMessage, string>();
+const requestScopes = new WeakMap<IncomingMessage, AsyncResource>();
 
 /**
  * The request's correlation id: the caller's X-Correlation-Id, or a new one. Cached per raw
@@ -35,7 +37,11 @@ export function correlationIdOf(request: IncomingMessage): string {
   return id;
 }
 
-/** Refuses a malformed X-Correlation-Id and echoes the id in every response. */
+/**
+ * Refuses a malformed X-Correlation-Id and echoes the id in every response. From the first hook
+ * to the response, the request's ids are the ambient event context, so every line logged on its
+ * behalf (access checks, the exception filter, anything the route calls) carries them.
+ */
 export function registerCorrelationHook(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const header = request.headers[CORRELATION_HEADER];
@@ -51,8 +57,19 @@ export function registerCorrelationHook(fastify: FastifyInstance): void {
       });
       return;
     }
-    void reply.header(CORRELATION_HEADER, correlationIdOf(request.raw));
-    done();
+    const correlationId = correlationIdOf(request.raw);
+    void reply.header(CORRELATION_HEADER, correlationId);
+    eventContext.run({ requestId: String(request.id), correlationId }, () => {
+      requestScopes.set(request.raw, new AsyncResource('request-context'));
+      done();
+    });
+  });
+  // The body arrives through the socket's own callbacks, outside that context: the hooks after
+  // parsing (and the route) run inside it again.
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    const scope = requestScopes.get(request.raw);
+    if (scope === undefined) done();
+    else scope.runInAsyncScope(done);
   });
 }
 

@@ -1,3 +1,5 @@
+import type { EventsTelemetry } from './events-telemetry.js';
+
 /**
  * Everything the events module needs to know, passed to EventsModule.forRoot() by the
  * application (which maps its own configuration onto it): the module reads no configuration
@@ -36,6 +38,15 @@ export interface EventsOptions {
     /** A page of events ends early, with its next cursor, beyond this many bytes. */
     maxPageBytes: number;
   };
+  /** GET /events/stream. */
+  stream: {
+    /** Streams open at once; one more is refused with 503. */
+    maxClients: number;
+    /** Comment lines this often on an idle stream. */
+    heartbeatMs: number;
+    /** Bytes a client may leave untaken before it is disconnected. */
+    bufferBytes: number;
+  };
   /** Readiness fails when a subscription that says so is more events behind than this. */
   maxLag: number;
   webhooks: {
@@ -53,6 +64,8 @@ export interface EventsOptions {
   nats: NatsOptions;
   /** One log line per delivery (log levels info and below). */
   logDeliveries: boolean;
+  /** Where the platform reports commits, deliveries, retries and dead letters (metrics). */
+  telemetry?: EventsTelemetry;
   /** The HTTP surfaces the module mounts; all of them unless turned off. */
   http?: Partial<Record<EventsHttpSurface, boolean>>;
 }

@@ -1,3 +1,4 @@
+import { NO_TELEMETRY } from '../options/events-telemetry.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { publicError } from '../../common/errors/public-error.js';
 import type { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
@@ -47,7 +48,11 @@ export class RangeReplay {
   ) {
     // One log line per delivered event would drown the log during a large replay; failures
     // are still logged.
-    this.invoker = new HandlerInvoker(definition, new DeliveryLog(false), true);
+    this.invoker = new HandlerInvoker(
+      definition,
+      new DeliveryLog(false, NO_TELEMETRY),
+      true,
+    );
   }
 
   async run(): Promise<void> {

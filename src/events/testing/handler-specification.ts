@@ -2,6 +2,7 @@ import { AssertionError } from 'node:assert';
 import type { Publishable } from '../bus/event-preparer.js';
 import type { Transaction } from '../bus/transaction.js';
 import { DeliveryLog } from '../dispatch/delivery-log.js';
+import { NO_TELEMETRY } from '../options/events-telemetry.js';
 import type { DomainEventHandler } from '../dispatch/handler-context.js';
 import { HandlerInvoker } from '../dispatch/handler-invoker.js';
 import {
@@ -37,7 +38,7 @@ const DEFAULTS = new SubscriptionFactory({
 /** A specification reports the handler's failure itself: no log line for it. */
 class QuietDeliveryLog extends DeliveryLog {
   constructor() {
-    super(false);
+    super(false, NO_TELEMETRY);
   }
 
   override failed(): void {}

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import {
   OnDomainEvent,
@@ -15,6 +15,8 @@ import { Notification } from '../data/notification.entity.js';
  */
 @Injectable()
 export class WelcomeHandler {
+  private readonly logger = new Logger('Notifications');
+
   @OnDomainEvent(UserRegistered, {
     name: 'notifications.welcome',
     transactional: true,
@@ -34,5 +36,7 @@ export class WelcomeHandler {
       body: `Hello ${name}, your account is ready.`,
       eventId: event.id,
     });
+    // The address stays out of the log: the user id is enough to find the row.
+    this.logger.log(`welcome message queued for user ${userId}`);
   }
 }

@@ -46,6 +46,7 @@ export class RetryAndPark {
         // Not the handler's fault: the event is delivered again after a restart.
         if (this.run.stopping) throw new StopRequested();
         attemptsMade++;
+        this.run.deps.log.retrying(this.run.definition.name);
         const error = await attempt(attemptsMade);
         if (error === undefined) return;
         lastError = error;
