@@ -23,6 +23,7 @@ import {
   DurationMs,
   IsDurationMs,
 } from './config.validators.js';
+import { GrpcConfig } from './grpc-config.js';
 
 // The shape of config.yaml. Each key's default lives here so a partial file still boots;
 // config.yaml documents every key next to its value.
@@ -381,4 +382,8 @@ export class AppConfig {
   @ValidateNested()
   @Type(() => RateLimitConfig)
   rate_limit = new RateLimitConfig();
+
+  @ValidateNested()
+  @Type(() => GrpcConfig)
+  grpc = new GrpcConfig();
 }
