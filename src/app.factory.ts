@@ -12,7 +12,7 @@ import { registerRequestLog } from './logging/request-log.hook.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
-import { registerEventsHttp } from './events/index.js';
+import { connectEventsGrpc, registerEventsHttp } from './events/index.js';
 import { collectRoutes, registerAccessHooks } from './security/access.hooks.js';
 import { ApiKeys } from './security/api-keys.js';
 import { registerHttpHardening } from './security/http-hardening.js';
@@ -31,7 +31,10 @@ export interface CreateAppOptions {
   imports?: NonNullable<ModuleMetadata['imports']>;
 }
 
-/** Builds the application exactly as `npm start` runs it; tests call it with their own config. */
+/**
+ * Builds the application exactly as `npm start` runs it; tests call it with their own config.
+ * With grpc.enabled the gRPC service is connected too; `app.startAllMicroservices()` starts it.
+ */
 export async function createApp(
   config: AppConfig,
   { imports = [] }: CreateAppOptions = {},
@@ -78,5 +81,15 @@ export async function createApp(
       .build(),
   );
   SwaggerModule.setup('docs', app, document);
+  if (config.grpc.enabled) {
+    connectEventsGrpc(app, {
+      host: config.grpc.host,
+      port: config.grpc.port,
+      // A Publish call carries what a POST /events body may.
+      maxMessageBytes: config.server.body_limit,
+      // Reflection describes the API as /docs does, and is public when /docs is.
+      reflection: docsArePublic(config.security),
+    });
+  }
   return app;
 }

@@ -44,5 +44,6 @@ export function eventsOptionsFrom(
       production: env.NODE_ENV === 'production',
     },
     logDeliveries: DELIVERY_LOG_LEVELS.has(config.log.level),
+    grpc: config.grpc.enabled,
   };
 }

@@ -20,7 +20,14 @@ const config = await orExitOnConfigError(() => loadConfig());
 const app = await orExitOnConfigError(() => createApp(config));
 // SIGTERM: stop taking requests, flush the commit queue, let handlers finish, save checkpoints, exit 0.
 app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+await app.startAllMicroservices();
 await app.listen({ port: config.server.port, host: config.server.host });
-new Logger('Main').log(
+const logger = new Logger('Main');
+logger.log(
   `listening on http://${config.server.host}:${config.server.port} (OpenAPI at /docs)`,
 );
+if (config.grpc.enabled) {
+  logger.log(
+    `gRPC events.v1.EventService on ${config.grpc.host}:${config.grpc.port}`,
+  );
+}

@@ -83,3 +83,9 @@ export {
 } from './dispatch/events-health.js';
 export { registerEventsHttp } from './http/register-events-http.js';
 export { correlationIdOf, currentRequestIds } from './http/request-context.js';
+export {
+  connectEventsGrpc,
+  EVENTS_PROTO_LOADER,
+  EVENTS_PROTO_PATH,
+  type EventsGrpcOptions,
+} from './grpc/grpc-transport.js';

@@ -51,6 +51,11 @@ export interface EventsOptions {
   };
   /** One log line per delivery (log levels info and below). */
   logDeliveries: boolean;
+  /**
+   * Serve events.v1.EventService's handlers (the application connects the gRPC transport,
+   * see connectEventsGrpc).
+   */
+  grpc?: boolean;
   /** The HTTP surfaces the module mounts; all of them unless turned off. */
   http?: Partial<Record<EventsHttpSurface, boolean>>;
 }

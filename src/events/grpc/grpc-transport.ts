@@ -1,0 +1,68 @@
+import { fileURLToPath } from 'node:url';
+import type { INestApplication, INestMicroservice } from '@nestjs/common';
+import { Transport, type GrpcOptions } from '@nestjs/microservices';
+import type { Server } from '@grpc/grpc-js';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+
+/** The service's contract, shipped with the code (src/ and dist/ sit at the same depth). */
+export const EVENTS_PROTO_PATH = fileURLToPath(
+  new URL('../../../proto/events/v1/events.proto', import.meta.url),
+);
+
+/**
+ * How messages map to JavaScript: field names as in the .proto, 64-bit numbers as numbers
+ * (positions and versions stay below 2^53), enums by name, absent fields left out.
+ */
+export const EVENTS_PROTO_LOADER = {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: false,
+  arrays: true,
+  objects: true,
+  oneofs: true,
+};
+
+export interface EventsGrpcOptions {
+  host: string;
+  port: number;
+  /** Largest message a client may send (and the server send), in bytes. */
+  maxMessageBytes: number;
+  /** Serve gRPC server reflection, so grpcurl-style tools work without the .proto. */
+  reflection: boolean;
+}
+
+/** The gRPC transport of events.v1.EventService, for connectMicroservice(). */
+export function eventsGrpcTransport(options: EventsGrpcOptions): GrpcOptions {
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    transport: Transport.GRPC,
+    options: {
+      url: `${host}:${options.port}`,
+      package: 'events.v1',
+      protoPath: EVENTS_PROTO_PATH,
+      loader: EVENTS_PROTO_LOADER,
+      maxReceiveMessageLength: options.maxMessageBytes,
+      // A Query page is cut by bytes well below this; one event may be as large as a request.
+      maxSendMessageLength: Math.max(options.maxMessageBytes, 8 * 1024 * 1024),
+      // On shutdown, calls in progress finish (Subscribe streams are ended first).
+      gracefulShutdown: true,
+      onLoadPackageDefinition: (pkg: PackageDefinition, server: Server) => {
+        if (options.reflection) new ReflectionService(pkg).addToServer(server);
+      },
+    },
+  };
+}
+
+/**
+ * Serves events.v1.EventService beside HTTP (a hybrid application); it starts listening with
+ * `app.startAllMicroservices()`. The application's global HTTP filters and pipes stay HTTP's:
+ * the service brings its own (GrpcExceptionFilter).
+ */
+export function connectEventsGrpc(
+  app: INestApplication,
+  options: EventsGrpcOptions,
+): INestMicroservice {
+  return app.connectMicroservice<GrpcOptions>(eventsGrpcTransport(options));
+}
