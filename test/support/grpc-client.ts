@@ -2,6 +2,8 @@ import {
   credentials,
   loadPackageDefinition,
   Metadata,
+  status,
+  type ClientDuplexStream,
   type ClientReadableStream,
   type GrpcObject,
   type ServiceClientConstructor,
@@ -126,4 +128,118 @@ export class EventServiceClient {
   close(): void {
     this.client.close();
   }
+}
+
+/**
+ * The next `count` messages of a server stream; fails if the stream ends or errs first, or if
+ * they do not all come within `timeoutMs` (a bound on a failing test, not a timing check).
+ */
+export function take<T = any>(
+  stream: ClientReadableStream<T>,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<T[]> {
+  const received: T[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      finish();
+      reject(
+        new Error(`received ${received.length} of ${count} stream messages`),
+      );
+    }, timeoutMs);
+    const onData = (message: T) => {
+      received.push(message);
+      if (received.length === count) {
+        finish();
+        resolve(received);
+      }
+    };
+    const onError = (error: Error) => {
+      finish();
+      reject(error);
+    };
+    const onEnd = () => {
+      finish();
+      reject(new Error(`the stream ended after ${received.length} messages`));
+    };
+    const finish = () => {
+      clearTimeout(timer);
+      stream.off('data', onData).off('error', onError).off('end', onEnd);
+      stream.pause();
+    };
+    stream.on('data', onData).on('error', onError).on('end', onEnd);
+    stream.resume();
+  });
+}
+
+/** The status error a stream ends with (after any messages it still delivers). */
+export function streamFailure(
+  stream: ClientReadableStream<unknown>,
+  timeoutMs = 10_000,
+): Promise<ServiceError> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error('the stream did not fail')),
+      timeoutMs,
+    );
+    stream.on('data', () => undefined);
+    stream.on('error', (error: ServiceError) => {
+      clearTimeout(timer);
+      resolve(error);
+    });
+    stream.on('end', () => {
+      clearTimeout(timer);
+      reject(new Error('the stream ended without an error'));
+    });
+  });
+}
+
+/** The services a server lists through gRPC server reflection (grpc.reflection.v1). */
+export async function reflectedServices(port: number): Promise<string[]> {
+  const protoPath = new URL(
+    '../proto/grpc/reflection/v1/reflection.proto',
+    import.meta.resolve('@grpc/reflection'),
+  );
+  const definition = loadSync(protoPath.pathname, { keepCase: true });
+  const reflection = (
+    (loadPackageDefinition(definition).grpc as GrpcObject)
+      .reflection as GrpcObject
+  ).v1 as GrpcObject;
+  const Service = reflection.ServerReflection as ServiceClientConstructor;
+  const client = new Service(
+    `127.0.0.1:${port}`,
+    credentials.createInsecure(),
+  ) as unknown as {
+    ServerReflectionInfo(): ClientDuplexStream<
+      object,
+      { list_services_response?: { service: { name: string }[] } }
+    >;
+    close(): void;
+  };
+  try {
+    const call = client.ServerReflectionInfo();
+    const answer = new Promise<string[]>((resolve, reject) => {
+      call.once('data', (response) =>
+        resolve(
+          (response.list_services_response?.service ?? []).map(
+            (entry: { name: string }) => entry.name,
+          ),
+        ),
+      );
+      call.once('error', reject);
+    });
+    call.write({ list_services: '' });
+    call.end();
+    return await answer;
+  } finally {
+    client.close();
+  }
+}
+
+/** Cancels a stream the test is done with; its CANCELLED status is expected, not a failure. */
+export function cancel(stream: ClientReadableStream<unknown>): void {
+  stream.on('error', (error: ServiceError) => {
+    if (error.code !== status.CANCELLED) throw error;
+  });
+  stream.cancel();
 }
