@@ -2,7 +2,9 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupCommitWriter } from '../src/events/bus/writer/group-commit-writer.js';
 import { bearer, testKey, withKeys } from './support/api-keys.js';
+import { useChildApps } from './support/child-app.js';
 import { faultInjection, whileImmutable } from './support/faults.js';
+import { freePort } from './support/free-port.js';
 import {
   cancel,
   EventServiceClient,
@@ -599,5 +601,32 @@ describe('gRPC at shutdown', () => {
     const ended = streamFailure(stream);
     await api.app().close();
     expectStatus(await ended, status.UNAVAILABLE);
+  });
+});
+
+describe('gRPC in the built app [npm start]', () => {
+  const children = useChildApps();
+
+  it('serves the service when GRPC__ENABLED=true, and stops cleanly on SIGTERM', async () => {
+    const grpcPort = await freePort();
+    const child = await children.start({
+      env: {
+        GRPC__ENABLED: 'true',
+        GRPC__HOST: '127.0.0.1',
+        GRPC__PORT: String(grpcPort),
+      },
+    });
+    const client = new EventServiceClient(grpcPort);
+    try {
+      const [event] = await publish(client, { type: 'started.up' });
+      const read = await client.call('GetEvent', { id: event.id });
+      expect(read.position).toBe(event.position);
+      expect(await reflectedServices(grpcPort)).toContain(
+        'events.v1.EventService',
+      );
+    } finally {
+      client.close();
+    }
+    expect(await child.kill('SIGTERM')).toEqual({ code: 0, signal: null });
   });
 });

@@ -86,6 +86,6 @@ export { correlationIdOf, currentRequestIds } from './http/request-context.js';
 export {
   connectEventsGrpc,
   EVENTS_PROTO_LOADER,
-  EVENTS_PROTO_PATH,
+  eventsProtoPath,
   type EventsGrpcOptions,
 } from './grpc/grpc-transport.js';

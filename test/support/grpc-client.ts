@@ -12,7 +12,7 @@ import {
 import { loadSync } from '@grpc/proto-loader';
 import {
   EVENTS_PROTO_LOADER,
-  EVENTS_PROTO_PATH,
+  eventsProtoPath,
 } from '../../src/events/index.js';
 import { freePort } from './free-port.js';
 import {
@@ -70,7 +70,7 @@ export class EventServiceClient {
     private readonly defaults: Record<string, string> = {},
     options: Record<string, number> = {},
   ) {
-    const definition = loadSync(EVENTS_PROTO_PATH, {
+    const definition = loadSync(eventsProtoPath(), {
       ...EVENTS_PROTO_LOADER,
       // Clients see every field, empty ones included, as proto3 readers do.
       defaults: true,

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { INestApplication, INestMicroservice } from '@nestjs/common';
 import { Transport, type GrpcOptions } from '@nestjs/microservices';
@@ -5,10 +7,26 @@ import type { Server } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 
-/** The service's contract, shipped with the code (src/ and dist/ sit at the same depth). */
-export const EVENTS_PROTO_PATH = fileURLToPath(
-  new URL('../../../proto/events/v1/events.proto', import.meta.url),
-);
+const PROTO_FILE = join('proto', 'events', 'v1', 'events.proto');
+
+/**
+ * The service's contract, proto/events/v1/events.proto of the project: found by walking up
+ * from this file as Node finds node_modules, so src/, dist/ and any other build directory
+ * inside the project all load the one file.
+ */
+export function eventsProtoPath(): string {
+  return findUp(dirname(fileURLToPath(import.meta.url)), PROTO_FILE);
+}
+
+function findUp(start: string, file: string): string {
+  for (let directory = start; ; directory = dirname(directory)) {
+    const candidate = join(directory, file);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(directory) === directory) {
+      throw new Error(`${file} not found in ${start} or any folder above it`);
+    }
+  }
+}
 
 /**
  * How messages map to JavaScript: field names as in the .proto, 64-bit numbers as numbers
@@ -41,7 +59,7 @@ export function eventsGrpcTransport(options: EventsGrpcOptions): GrpcOptions {
     options: {
       url: `${host}:${options.port}`,
       package: 'events.v1',
-      protoPath: EVENTS_PROTO_PATH,
+      protoPath: eventsProtoPath(),
       loader: EVENTS_PROTO_LOADER,
       maxReceiveMessageLength: options.maxMessageBytes,
       // A Query page is cut by bytes well below this; one event may be as large as a request.
