@@ -87,6 +87,11 @@ export async function createApp(
       port: config.grpc.port,
       // A Publish call carries what a POST /events body may.
       maxMessageBytes: config.server.body_limit,
+      // A page's byte bound counts stored JSON; the message adds field tags and the other
+      // attributes: twice the larger bound leaves room for both.
+      maxSendBytes:
+        2 *
+        Math.max(config.server.body_limit, config.event.query.max_page_bytes),
       // Reflection describes the API as /docs does, and is public when /docs is.
       reflection: docsArePublic(config.security),
     });

@@ -25,7 +25,7 @@ const BODY_LIMIT = 64 * 1024;
 const faults = faultInjection();
 
 /** The application with gRPC on, keys configured, a small commit buffer and body limit. */
-function useGrpcApp(): {
+function useGrpcApp(overrides: Record<string, unknown> = {}): {
   app(): GrpcTestApp;
   as(key: typeof reader): EventServiceClient;
   anonymous(): EventServiceClient;
@@ -38,6 +38,7 @@ function useGrpcApp(): {
       ...withKeys(reader, publisher, admin),
       server: { body_limit: BODY_LIMIT },
       event: { bus: { buffer_size: BUFFER_SIZE, max_batch: BUFFER_SIZE } },
+      ...overrides,
     });
   });
   afterAll(async () => {
@@ -589,6 +590,26 @@ describe.skipIf(!faults.available)(
     });
   },
 );
+
+describe('gRPC rate limits', () => {
+  const api = useGrpcApp({ rate_limit: { limit: 3, ttl: '1m' } });
+
+  it('counts calls against the key budget its HTTP requests spend, and answers RESOURCE_EXHAUSTED past it', async () => {
+    const client = api.as(reader);
+    await client.call('Query', { limit: 1 });
+    const viaHttp = await api
+      .app()
+      .request({ method: 'GET', url: '/events', headers: bearer(reader) });
+    expect(viaHttp.statusCode).toBe(200);
+    await client.call('Query', { limit: 1 });
+
+    const refused = await client.failure('Query', { limit: 1 });
+    expectStatus(refused, status.RESOURCE_EXHAUSTED);
+    expect(refused.details).toMatch(/rate limit/);
+    // Another key has its own budget.
+    await api.as(admin).call('Query', { limit: 1 });
+  });
+});
 
 describe('gRPC at shutdown', () => {
   const api = useGrpcApp();

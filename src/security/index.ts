@@ -5,4 +5,5 @@ export { principalOf, type Principal } from './principal.js';
 export { ACCESS_METADATA } from './access.decorators.js';
 export { enforceAccess, type Access } from './access.js';
 export { ApiKeys } from './api-keys.js';
+export { RateLimitBudget } from './rate-limit-budget.js';
 export type { Identity } from './principal.js';

@@ -10,6 +10,7 @@ import {
   ACCESS_METADATA,
   ApiKeys,
   enforceAccess,
+  RateLimitBudget,
   type Access,
   type Principal,
 } from '../../security/index.js';
@@ -17,13 +18,15 @@ import {
 const callers = new WeakMap<Metadata, Principal>();
 
 /**
- * The gRPC counterpart of the HTTP ApiKeyGuard: a method runs only for a key holding a role
- * its `@Roles()` names, the key sent as `authorization: Bearer <key>` or `x-api-key: <key>`
- * metadata. A method without a decision is refused.
+ * The gRPC counterpart of the HTTP guards: a method runs only for a key holding a role its
+ * `@Roles()` names, the key sent as `authorization: Bearer <key>` or `x-api-key: <key>`
+ * metadata, and only within the key's rate limit, shared with its HTTP requests. A method
+ * without a decision is refused.
  */
 @Injectable()
 export class GrpcAccessGuard implements CanActivate, OnModuleInit {
   private keys: ApiKeys;
+  private budget: RateLimitBudget;
 
   constructor(
     private readonly reflector: Reflector,
@@ -33,9 +36,10 @@ export class GrpcAccessGuard implements CanActivate, OnModuleInit {
   onModuleInit(): void {
     // The security module is the application's, not the event platform's: found, not imported.
     this.keys = this.moduleRef.get(ApiKeys, { strict: false });
+    this.budget = this.moduleRef.get(RateLimitBudget, { strict: false });
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const access = this.reflector.getAllAndOverride<Access | undefined>(
       ACCESS_METADATA,
       [context.getHandler(), context.getClass()],
@@ -52,6 +56,8 @@ export class GrpcAccessGuard implements CanActivate, OnModuleInit {
     });
     const principal = enforceAccess(access, identity);
     if (principal !== undefined) callers.set(metadata, principal);
+    const call = context.getArgByIndex<{ getPeer(): string }>(2);
+    await this.budget.spend(principal?.name, peerAddress(call.getPeer()));
     return true;
   }
 }
@@ -69,4 +75,12 @@ function single(metadata: Metadata, key: string): string | undefined {
   const values = metadata.get(key);
   if (values.length === 0) return undefined;
   return values.length === 1 && typeof values[0] === 'string' ? values[0] : '';
+}
+
+/** The client address of a peer as grpc-js names it: `127.0.0.1:5000`, `[::1]:5000`. */
+function peerAddress(peer: string): string {
+  const bracketed = /^\[([^\]]*)\]/.exec(peer);
+  if (bracketed) return bracketed[1];
+  const colon = peer.lastIndexOf(':');
+  return colon === -1 ? peer : peer.slice(0, colon);
 }

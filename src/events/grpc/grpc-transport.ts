@@ -45,8 +45,13 @@ export const EVENTS_PROTO_LOADER = {
 export interface EventsGrpcOptions {
   host: string;
   port: number;
-  /** Largest message a client may send (and the server send), in bytes. */
+  /** Largest message a client may send, in bytes. */
   maxMessageBytes: number;
+  /**
+   * Largest message the server sends: room for the largest event, and for a Query page, which
+   * is cut by bytes (event.query.max_page_bytes) as an HTTP page is.
+   */
+  maxSendBytes: number;
   /** Serve gRPC server reflection, so grpcurl-style tools work without the .proto. */
   reflection: boolean;
 }
@@ -62,8 +67,7 @@ export function eventsGrpcTransport(options: EventsGrpcOptions): GrpcOptions {
       protoPath: eventsProtoPath(),
       loader: EVENTS_PROTO_LOADER,
       maxReceiveMessageLength: options.maxMessageBytes,
-      // A Query page is cut by bytes well below this; one event may be as large as a request.
-      maxSendMessageLength: Math.max(options.maxMessageBytes, 8 * 1024 * 1024),
+      maxSendMessageLength: options.maxSendBytes,
       // On shutdown, calls in progress finish (Subscribe streams are ended first).
       gracefulShutdown: true,
       onLoadPackageDefinition: (pkg: PackageDefinition, server: Server) => {
