@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, '.bench', 'dist');
-const BENCHMARKS = ['http', 'naive', 'throughput', 'latency', 'replay'];
+const BENCHMARKS = ['http', 'naive', 'throughput', 'latency', 'replay', 'grpc'];
 
 const QUICK = {
   BENCH_EVENTS: '100000',
@@ -35,6 +35,7 @@ const QUICK = {
   BENCH_PROFILE_EVENTS: '30000',
   BENCH_PROFILE_HTTP_SECONDS: '3',
   BENCH_REPLAY_EVENTS: '100000',
+  BENCH_GRPC_EVENTS: '5000',
 };
 
 const { values: options } = parseArgs({
@@ -49,7 +50,7 @@ const { values: options } = parseArgs({
 if (options.help) {
   process.stdout.write(
     [
-      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency,replay] [--no-profile]',
+      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency,replay,grpc] [--no-profile]',
       '',
       '  --quick        100k events, 3 s HTTP runs, 2k naive events, 3 s latency run',
       '  --only=LIST    run only these benchmarks (comma-separated)',
@@ -309,7 +310,7 @@ function table(headers, rows) {
 
 function resultRows(results) {
   const rows = [];
-  const { http, naive, throughput, latency, replay } = results;
+  const { http, naive, throughput, latency, replay, grpc } = results;
   if (http) {
     const side = (s) =>
       `${number(s.reqPerSec)} req/s, p50 ${ms(s.latencyP50)}, p99 ${ms(s.latencyP99)}, non-2xx ${s.non2xx}, errors ${s.errors}, server CPU ${number(s.serverCpuShare, 2)} cores`;
@@ -468,6 +469,15 @@ function resultRows(results) {
         verdict(replay.ratio >= 0.5),
       ],
     );
+  }
+  if (grpc) {
+    rows.push([
+      'gRPC',
+      `Publish vs POST /events, one event per call, ${grpc.concurrency} in flight, median of ${grpc.rounds} x ${number(grpc.events)} events`,
+      `gRPC ${number(grpc.grpcEventsPerSec)} events/s, HTTP ${number(grpc.httpEventsPerSec)} events/s: ${number(grpc.grpcToHttp, 2)}x`,
+      '',
+      '',
+    ]);
   }
   return rows;
 }
