@@ -389,7 +389,8 @@ describe('loadConfig', () => {
       });
     });
 
-    it('refuses a port out of range and an empty host, naming the keys', () => {
+    it('refuses a port out of range (0 too) and an empty host, naming the keys', () => {
+      expect(() => load({ GRPC__PORT: '0' })).toThrow(/grpc\.port/);
       expect(() => load({ GRPC__PORT: '70000', GRPC__HOST: '' })).toThrow(
         /grpc\.port[\s\S]*grpc\.host|grpc\.host[\s\S]*grpc\.port/,
       );

@@ -62,7 +62,7 @@ function crossFieldProblems(config: AppConfig): string[] {
     );
   }
   const { grpc, server } = config;
-  if (grpc.enabled && grpc.port !== 0 && grpc.port === server.port) {
+  if (grpc.enabled && grpc.port === server.port) {
     problems.push(
       `grpc.port: must differ from server.port (both are ${grpc.port})`,
     );

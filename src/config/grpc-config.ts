@@ -23,9 +23,9 @@ export class GrpcConfig {
   @MinLength(1)
   host = '127.0.0.1';
 
-  /** 0 picks a free port (tests). */
+  // No 0 (any free port): clients could not learn which one it took.
   @IsInt()
-  @Min(0)
+  @Min(1)
   @Max(65535)
   port = 9090;
 }
