@@ -611,6 +611,44 @@ describe('gRPC rate limits', () => {
   });
 });
 
+describe('gRPC Subscribe streams at once', () => {
+  const api = useGrpcApp();
+
+  it('serves up to 256 streams per instance, answers RESOURCE_EXHAUSTED beyond, and frees a place when one ends', async () => {
+    await publish(api.as(publisher), { type: 'limit.probe' });
+    // Four channels of 64 streams: the limit is the service's, not one connection's.
+    const clients = Array.from({ length: 4 }, () => api.as(reader));
+    const streams = Array.from({ length: 256 }, (_, i) =>
+      clients[i % 4].subscribe({ pattern: 'limit.probe' }),
+    );
+    try {
+      // Each stream has sent the stored event: the server holds all of them open.
+      await Promise.all(streams.map((stream) => take(stream, 1)));
+      const refused = await streamFailure(
+        clients[0].subscribe({ pattern: 'limit.probe' }),
+      );
+      expectStatus(refused, status.RESOURCE_EXHAUSTED);
+      expect(refused.details).toContain('256 Subscribe streams');
+
+      cancel(streams.pop()!);
+      const admitted = await eventually(
+        async () => {
+          const stream = clients[1].subscribe({ pattern: 'limit.probe' });
+          try {
+            return (await take(stream, 1)).length === 1 ? stream : undefined;
+          } catch {
+            return undefined;
+          }
+        },
+        { what: 'a place once a stream ended' },
+      );
+      streams.push(admitted);
+    } finally {
+      for (const stream of streams) cancel(stream);
+    }
+  });
+});
+
 describe('gRPC at shutdown', () => {
   const api = useGrpcApp();
 
