@@ -1,6 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GroupCommitWriter } from '../src/events/bus/writer/group-commit-writer.js';
+import { EventStore } from '../src/events/store/event-store.js';
 import { bearer, testKey, withKeys } from './support/api-keys.js';
 import { useChildApps } from './support/child-app.js';
 import { faultInjection, whileImmutable } from './support/faults.js';
@@ -343,6 +344,49 @@ describe('gRPC events.v1.EventService', () => {
         expect(new Set(positions).size).toBe(170);
         expect(received.slice(150).map((e) => e.id)).toEqual(published);
       } finally {
+        cancel(stream);
+      }
+    });
+
+    it('reads further only as a slow client takes events, then delivers every one', async () => {
+      const EVENTS = 4000;
+      const data = JSON.stringify({ padding: 'x'.repeat(1000) });
+      for (let i = 0; i < EVENTS; i += 10) {
+        await publish(
+          publisherClient,
+          ...Array.from({ length: 10 }, () => ({
+            type: 'slow.reader',
+            json_data: data,
+          })),
+        );
+      }
+      const store = api.app().app.get(EventStore);
+      const reads = vi.spyOn(store, 'query');
+      const stream = readerClient.subscribe({ pattern: 'slow.reader' });
+      try {
+        // take() pauses the stream after the first event: the client stops reading.
+        const [first] = await take(stream, 1);
+        let seen = -1;
+        const held = await eventually(
+          async () => {
+            const count = reads.mock.calls.length;
+            const stable = count === seen;
+            seen = count;
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            return stable ? count : undefined;
+          },
+          { what: 'the reader to stop while the client does not read' },
+        );
+        // Pages of 100: reading everything would take 40 reads.
+        expect(held).toBeLessThan(EVENTS / 100 / 2);
+
+        const rest = await take(stream, EVENTS - 1, 60_000);
+        const positions = [first, ...rest].map((event) => event.position);
+        expect(positions).toEqual(
+          positions.map((_, index) => positions[0] + index),
+        );
+      } finally {
+        reads.mockRestore();
         cancel(stream);
       }
     });
