@@ -27,10 +27,14 @@ const send = (message: object) => process.send?.(message);
 
 if (process.env.BENCH_SQL_STATS === '1') installSqlStats();
 
+// BENCH_GRPC_PORT: serve the gRPC EventService too, on that 127.0.0.1 port (grpc benchmark).
+const grpcPort = intEnv('BENCH_GRPC_PORT', 0);
 const config = benchConfig(requireEnv('BENCH_DB_PATH'), {
   server: { host: '127.0.0.1', port: 0 },
+  grpc: { enabled: grpcPort > 0, host: '127.0.0.1', port: grpcPort },
 });
 const app = await createApp(config, { imports: [BenchNoopModule] });
+await app.startAllMicroservices();
 await app.listen({ port: 0, host: '127.0.0.1' });
 const dispatcher = app.get(Dispatcher);
 const { port } = app.getHttpServer().address() as AddressInfo;

@@ -30,6 +30,7 @@ const BENCHMARKS = [
   'latency',
   'replay',
   'nats-relay',
+  'grpc',
 ];
 
 const QUICK = {
@@ -43,6 +44,7 @@ const QUICK = {
   BENCH_PROFILE_HTTP_SECONDS: '3',
   BENCH_REPLAY_EVENTS: '100000',
   BENCH_NATS_EVENTS: '100000',
+  BENCH_GRPC_EVENTS: '5000',
 };
 
 const { values: options } = parseArgs({
@@ -57,7 +59,7 @@ const { values: options } = parseArgs({
 if (options.help) {
   process.stdout.write(
     [
-      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency,replay,nats-relay] [--no-profile]',
+      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency,replay,nats-relay,grpc] [--no-profile]',
       '',
       '  --quick        100k events, 3 s HTTP runs, 2k naive events, 3 s latency run',
       '  --only=LIST    run only these benchmarks (comma-separated)',
@@ -317,7 +319,7 @@ function table(headers, rows) {
 
 function resultRows(results) {
   const rows = [];
-  const { http, naive, throughput, latency, replay } = results;
+  const { http, naive, throughput, latency, replay, grpc } = results;
   const natsRelay = results['nats-relay'];
   if (http) {
     const side = (s) =>
@@ -503,6 +505,15 @@ function resultRows(results) {
         verdict(natsRelay.ratio >= 0.7 && natsRelay.complete),
       ],
     );
+  }
+  if (grpc) {
+    rows.push([
+      'gRPC',
+      `Publish vs POST /events, one event per call, ${grpc.concurrency} in flight, median of ${grpc.rounds} x ${number(grpc.events)} events`,
+      `gRPC ${number(grpc.grpcEventsPerSec)} events/s, HTTP ${number(grpc.httpEventsPerSec)} events/s: ${number(grpc.grpcToHttp, 2)}x`,
+      '',
+      '',
+    ]);
   }
   return rows;
 }

@@ -16,7 +16,7 @@ import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
-import { registerEventsHttp } from './events/index.js';
+import { connectEventsGrpc, registerEventsHttp } from './events/index.js';
 import { collectRoutes, registerAccessHooks } from './security/access.hooks.js';
 import { ApiKeys } from './security/api-keys.js';
 import { registerHttpHardening } from './security/http-hardening.js';
@@ -35,7 +35,10 @@ export interface CreateAppOptions {
   imports?: NonNullable<ModuleMetadata['imports']>;
 }
 
-/** Builds the application exactly as `npm start` runs it; tests call it with their own config. */
+/**
+ * Builds the application exactly as `npm start` runs it; tests call it with their own config.
+ * With grpc.enabled the gRPC service is connected too; `app.startAllMicroservices()` starts it.
+ */
 export async function createApp(
   config: AppConfig,
   { imports = [] }: CreateAppOptions = {},
@@ -86,5 +89,20 @@ export async function createApp(
       .build(),
   );
   SwaggerModule.setup('docs', app, document);
+  if (config.grpc.enabled) {
+    connectEventsGrpc(app, {
+      host: config.grpc.host,
+      port: config.grpc.port,
+      // A Publish call carries what a POST /events body may.
+      maxMessageBytes: config.server.body_limit,
+      // A page's byte bound counts stored JSON; the message adds field tags and the other
+      // attributes: twice the larger bound leaves room for both.
+      maxSendBytes:
+        2 *
+        Math.max(config.server.body_limit, config.event.query.max_page_bytes),
+      // Reflection describes the API as /docs does, and is public when /docs is.
+      reflection: docsArePublic(config.security),
+    });
+  }
   return app;
 }

@@ -59,5 +59,6 @@ export function eventsOptionsFrom(
       consumer: { ...nats.consumer },
     },
     logDeliveries: DELIVERY_LOG_LEVELS.has(config.log.level),
+    grpc: config.grpc.enabled,
   };
 }

@@ -22,7 +22,14 @@ const app = await orExitOnConfigError(() => createApp(config));
 // SIGTERM: readiness fails, the listener closes after server.shutdown_delay, then the commit queue
 // is flushed, handlers finish and checkpoints are saved; exit 0.
 closeGracefullyOnSignals(app, config.server.shutdown_delay);
+await app.startAllMicroservices();
 await app.listen({ port: config.server.port, host: config.server.host });
-new Logger('Main').log(
+const logger = new Logger('Main');
+logger.log(
   `listening on http://${config.server.host}:${config.server.port} (OpenAPI at /docs)`,
 );
+if (config.grpc.enabled) {
+  logger.log(
+    `gRPC events.v1.EventService on ${config.grpc.host}:${config.grpc.port}`,
+  );
+}

@@ -24,6 +24,7 @@ import {
   IsDurationMs,
 } from './config.validators.js';
 import { NatsConfig } from './nats-config.js';
+import { GrpcConfig } from './grpc-config.js';
 
 // The shape of config.yaml. Each key's default lives here so a partial file still boots;
 // config.yaml documents every key next to its value.
@@ -445,4 +446,8 @@ export class AppConfig {
   @ValidateNested()
   @Type(() => MetricsConfig)
   metrics = new MetricsConfig();
+
+  @ValidateNested()
+  @Type(() => GrpcConfig)
+  grpc = new GrpcConfig();
 }

@@ -362,6 +362,47 @@ describe('loadConfig', () => {
       );
     });
   });
+  describe('grpc', () => {
+    it('is off by default, on loopback port 9090, in the shipped config.yaml too', () => {
+      expect(load().grpc).toEqual({
+        enabled: false,
+        host: '127.0.0.1',
+        port: 9090,
+      });
+      expect(loadConfig().grpc).toEqual({
+        enabled: false,
+        host: '127.0.0.1',
+        port: 9090,
+      });
+    });
+
+    it('reads GRPC__ENABLED, GRPC__HOST and GRPC__PORT', () => {
+      const config = load({
+        GRPC__ENABLED: 'true',
+        GRPC__HOST: '0.0.0.0',
+        GRPC__PORT: '9091',
+      });
+      expect(config.grpc).toEqual({
+        enabled: true,
+        host: '0.0.0.0',
+        port: 9091,
+      });
+    });
+
+    it('refuses a port out of range (0 too) and an empty host, naming the keys', () => {
+      expect(() => load({ GRPC__PORT: '0' })).toThrow(/grpc\.port/);
+      expect(() => load({ GRPC__PORT: '70000', GRPC__HOST: '' })).toThrow(
+        /grpc\.port[\s\S]*grpc\.host|grpc\.host[\s\S]*grpc\.port/,
+      );
+    });
+
+    it('refuses the HTTP port when enabled, naming grpc.port', () => {
+      expect(() => load({ GRPC__ENABLED: 'true', GRPC__PORT: '8080' })).toThrow(
+        /grpc\.port: must differ from server\.port/,
+      );
+    });
+  });
+
   describe('webhooks', () => {
     it('allows any public host and a 10s delivery timeout by default', () => {
       expect(load().webhooks).toMatchObject({

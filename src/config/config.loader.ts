@@ -61,6 +61,12 @@ function crossFieldProblems(config: AppConfig): string[] {
       `event.bus.max_batch: must not exceed event.bus.buffer_size (${bus.buffer_size}) (got ${bus.max_batch})`,
     );
   }
+  const { grpc, server } = config;
+  if (grpc.enabled && grpc.port === server.port) {
+    problems.push(
+      `grpc.port: must differ from server.port (both are ${grpc.port})`,
+    );
+  }
   return problems;
 }
 

@@ -26,6 +26,8 @@ import {
   type EventsHttpSurface,
   type EventsOptions,
 } from './options/events.options.js';
+import { EventFollower } from './grpc/event-follower.js';
+import { EventServiceController } from './grpc/event-service.controller.js';
 import { DeadLettersController } from './http/dead-letters.controller.js';
 import { EventMonitoringController } from './http/event-monitoring.controller.js';
 import { EventsController } from './http/events.controller.js';
@@ -95,6 +97,7 @@ const PROVIDERS = [
   SynchronousDelivery,
   { provide: DeliveryBarrier, useExisting: SynchronousDelivery },
   DeliveryStatusService,
+  EventFollower,
   DeadLetterService,
   EventStatsService,
   EventsHealth,
@@ -149,9 +152,12 @@ export class EventsCoreModule {
       module: EventsCoreModule,
       global: true,
       imports: [DiscoveryModule],
-      controllers: surfaces
-        .filter(([surface]) => options.http?.[surface] !== false)
-        .flatMap(([, controllers]) => controllers),
+      controllers: [
+        ...surfaces
+          .filter(([surface]) => options.http?.[surface] !== false)
+          .flatMap(([, controllers]) => controllers),
+        ...(options.grpc ? [EventServiceController] : []),
+      ],
       providers: [
         { provide: EVENTS_OPTIONS, useValue: options },
         // Everything published while serving a request carries its correlation id.

@@ -92,3 +92,9 @@ export type {
 export { isDeclaredEventType } from './bus/domain-event.decorator.js';
 export { registerEventsHttp } from './http/register-events-http.js';
 export { correlationIdOf, currentRequestIds } from './http/request-context.js';
+export {
+  connectEventsGrpc,
+  EVENTS_PROTO_LOADER,
+  eventsProtoPath,
+  type EventsGrpcOptions,
+} from './grpc/grpc-transport.js';

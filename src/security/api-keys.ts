@@ -24,6 +24,11 @@ export const OPEN_MODE_SOURCE = '/external';
 const MAX_KEY_LENGTH = 512;
 const BEARER = /^Bearer +(\S+) *$/i;
 
+/** The request headers (or gRPC metadata entries) that carry an API key. */
+export type Credentials = Pick<IncomingHttpHeaders, 'authorization'> & {
+  'x-api-key'?: string | string[];
+};
+
 interface KeyEntry {
   digest: Buffer;
   principal: Principal;
@@ -87,7 +92,7 @@ export class ApiKeys implements OnApplicationBootstrap {
   identify(request: FastifyRequest): Identity {
     let identity = cachedIdentity(request.raw);
     if (identity === undefined) {
-      identity = this.identifyHeaders(request.headers);
+      identity = this.identifyCredentials(request.headers);
       cacheIdentity(request.raw, identity);
     }
     return identity;
@@ -118,7 +123,11 @@ export class ApiKeys implements OnApplicationBootstrap {
     return undefined;
   }
 
-  private identifyHeaders(headers: IncomingHttpHeaders): Identity {
+  /**
+   * The identity that `authorization` and `x-api-key` prove, for callers that are not HTTP
+   * requests (gRPC metadata carries the same two entries).
+   */
+  identifyCredentials(headers: Credentials): Identity {
     if (this.open) return { principal: OPEN_PRINCIPAL };
     const key = presentedKey(headers);
     if (key === undefined) return { refused: 'missing' };
@@ -138,7 +147,7 @@ export class ApiKeys implements OnApplicationBootstrap {
  * The key in `Authorization: Bearer <key>` or `X-Api-Key: <key>`; undefined when neither is
  * sent, null when what is sent cannot be a key (another scheme, two different keys).
  */
-function presentedKey(headers: IncomingHttpHeaders): string | undefined | null {
+function presentedKey(headers: Credentials): string | undefined | null {
   const authorization = headers.authorization;
   const apiKey = headers['x-api-key'];
   let bearer: string | undefined;

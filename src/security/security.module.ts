@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { AccessExplorer } from './access-explorer.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeys } from './api-keys.js';
+import { RateLimitBudget } from './rate-limit-budget.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { RouteAccessTable } from './route-access-table.js';
 
@@ -32,10 +33,11 @@ import { RouteAccessTable } from './route-access-table.js';
   providers: [
     ApiKeys,
     AccessExplorer,
+    RateLimitBudget,
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
-  exports: [ApiKeys],
+  exports: [ApiKeys, RateLimitBudget],
 })
 export class SecurityModule {
   /** `routes` collects the app's routes from Fastify (see registerAccessHooks). */

@@ -14,8 +14,13 @@ import { principalOf } from '../../security/principal.js';
 import { eventContext } from '../bus/event-context.js';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
-const CORRELATION_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
-const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+/** What a caller's correlation id may be, over HTTP and gRPC alike. */
+export const CORRELATION_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+export const CORRELATION_ID_RULE =
+  '1-128 characters of letters, digits and ._:@/+=-';
+/** A W3C traceparent; anything else is ignored, as tracing must never refuse a request. */
+export const TRACEPARENT =
+  /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 const correlationIds = new WeakMap<IncomingMessage, string>();
 const requestScopes = new WeakMap<IncomingMessage, AsyncResource>();
@@ -52,7 +57,7 @@ export function registerCorrelationHook(fastify: FastifyInstance): void {
       void reply.code(400).send({
         statusCode: 400,
         error: reasonPhrase(400),
-        message: `${CORRELATION_HEADER} must be 1-128 characters of letters, digits and ._:@/+=-`,
+        message: `${CORRELATION_HEADER} must be ${CORRELATION_ID_RULE}`,
         field: CORRELATION_HEADER,
       });
       return;

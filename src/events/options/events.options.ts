@@ -66,6 +66,11 @@ export interface EventsOptions {
   logDeliveries: boolean;
   /** Where the platform reports commits, deliveries, retries and dead letters (metrics). */
   telemetry?: EventsTelemetry;
+  /**
+   * Serve events.v1.EventService's handlers (the application connects the gRPC transport,
+   * see connectEventsGrpc).
+   */
+  grpc?: boolean;
   /** The HTTP surfaces the module mounts; all of them unless turned off. */
   http?: Partial<Record<EventsHttpSurface, boolean>>;
 }
