@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
-import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule } from '@nestjs/core';
 import { CommitFeed } from './bus/commit-feed.js';
 import { DeliveryBarrier } from './bus/delivery-barrier.js';
 import { EventBus } from './bus/event-bus.js';
@@ -30,7 +30,6 @@ import { DeadLettersController } from './http/dead-letters.controller.js';
 import { EventMonitoringController } from './http/event-monitoring.controller.js';
 import { EventsController } from './http/events.controller.js';
 import { ReplayController } from './http/replay.controller.js';
-import { RequestEventContextInterceptor } from './http/request-context.js';
 import { StreamsController } from './http/streams.controller.js';
 import { ReplayService } from './replay/replay.service.js';
 import { RetentionService } from './retention/retention.service.js';
@@ -135,12 +134,7 @@ export class EventsCoreModule {
       controllers: surfaces
         .filter(([surface]) => options.http?.[surface] !== false)
         .flatMap(([, controllers]) => controllers),
-      providers: [
-        { provide: EVENTS_OPTIONS, useValue: options },
-        // Everything published while serving a request carries its correlation id.
-        { provide: APP_INTERCEPTOR, useClass: RequestEventContextInterceptor },
-        ...PROVIDERS,
-      ],
+      providers: [{ provide: EVENTS_OPTIONS, useValue: options }, ...PROVIDERS],
       exports: EXPORTS,
     };
   }
