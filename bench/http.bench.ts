@@ -114,6 +114,8 @@ interface LoadRun {
   latencyP50: number;
   latencyP99: number;
   serverCpuShare?: number;
+  /** Server CPU time per answered request: unlike req/s, barely moved by other load. */
+  cpuMicrosPerRequest?: number;
   catchUpMs?: number;
 }
 
@@ -195,12 +197,18 @@ async function measured(
   const before = cpu();
   const run = await load(servers, target, durationSeconds);
   const after = cpu();
-  if (before && after) run.serverCpuShare = cpuShare(before, after);
+  if (before && after) {
+    run.serverCpuShare = cpuShare(before, after);
+    run.cpuMicrosPerRequest = Math.round(
+      (after.user + after.system - before.user - before.system) /
+        Math.max(1, run.ok),
+    );
+  }
   const app = target.app === 'bare' ? undefined : servers[target.app];
   if (app && target.method === 'POST') run.catchUpMs = await caughtUp(app);
   progress(
     BENCH,
-    `${target.name.padEnd(14)} ${run.reqPerSec.toFixed(0).padStart(6)} req/s  p50 ${run.latencyP50} ms  p99 ${run.latencyP99} ms  non-2xx ${run.non2xx}  errors ${run.errors}  server cpu ${run.serverCpuShare ?? 'n/a'}` +
+    `${target.name.padEnd(14)} ${run.reqPerSec.toFixed(0).padStart(6)} req/s  p50 ${run.latencyP50} ms  p99 ${run.latencyP99} ms  non-2xx ${run.non2xx}  errors ${run.errors}  server cpu ${run.serverCpuShare ?? 'n/a'} (${run.cpuMicrosPerRequest ?? 'n/a'} us/req)` +
       (run.catchUpMs === undefined ? '' : `  caught up in ${run.catchUpMs} ms`),
   );
   if (run.non2xx > 0 || run.errors > 0 || run.ok === 0) {
@@ -218,6 +226,9 @@ function summary(runs: LoadRun[]) {
     latencyP50: median(runs.map((r) => r.latencyP50)),
     latencyP99: median(runs.map((r) => r.latencyP99)),
     serverCpuShare: median(runs.map((r) => r.serverCpuShare ?? Number.NaN)),
+    cpuMicrosPerRequest: median(
+      runs.map((r) => r.cpuMicrosPerRequest ?? Number.NaN),
+    ),
     catchUpMsMax: Math.max(0, ...runs.map((r) => r.catchUpMs ?? 0)),
   };
 }
@@ -259,6 +270,20 @@ async function measure(servers: Servers): Promise<void> {
       users: sides.users.reqPerSec / bare,
       publishSilent: sides.publishSilent.reqPerSec / bare,
     },
+    /**
+     * The same comparison in server CPU per request (bare / app): what the ratio of req/s
+     * would be if each server had the same CPU to itself; robust to a busy machine.
+     */
+    cpuRatios: Object.fromEntries(
+      ['publish', 'live', 'list', 'users', 'publishSilent'].map((name) => [
+        name,
+        sides.bare.cpuMicrosPerRequest / sides[name].cpuMicrosPerRequest,
+      ]),
+    ),
+    loggingCpuCost:
+      1 -
+      sides.publishSilent.cpuMicrosPerRequest /
+        sides.publish.cpuMicrosPerRequest,
     /** Share of POST /events throughput the info request log costs. */
     loggingCost: 1 - sides.publish.reqPerSec / sides.publishSilent.reqPerSec,
     runs,

@@ -23,7 +23,14 @@ import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, '.bench', 'dist');
-const BENCHMARKS = ['http', 'naive', 'throughput', 'latency', 'replay'];
+const BENCHMARKS = [
+  'http',
+  'naive',
+  'throughput',
+  'latency',
+  'replay',
+  'queries',
+];
 
 const QUICK = {
   BENCH_EVENTS: '100000',
@@ -35,6 +42,8 @@ const QUICK = {
   BENCH_PROFILE_EVENTS: '30000',
   BENCH_PROFILE_HTTP_SECONDS: '3',
   BENCH_REPLAY_EVENTS: '100000',
+  BENCH_QUERY_SIZES: '10000,100000',
+  BENCH_QUERY_SAMPLES: '100',
 };
 
 const { values: options } = parseArgs({
@@ -49,7 +58,7 @@ const { values: options } = parseArgs({
 if (options.help) {
   process.stdout.write(
     [
-      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency,replay] [--no-profile]',
+      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency,replay,queries] [--no-profile]',
       '',
       '  --quick        100k events, 3 s HTTP runs, 2k naive events, 3 s latency run',
       '  --only=LIST    run only these benchmarks (comma-separated)',
@@ -312,7 +321,7 @@ function resultRows(results) {
   const { http, naive, throughput, latency, replay } = results;
   if (http) {
     const side = (s) =>
-      `${number(s.reqPerSec)} req/s, p50 ${ms(s.latencyP50)}, p99 ${ms(s.latencyP99)}, server CPU ${number(s.serverCpuShare, 2)} cores`;
+      `${number(s.reqPerSec)} req/s, p50 ${ms(s.latencyP50)}, p99 ${ms(s.latencyP99)}, server CPU ${number(s.serverCpuShare, 2)} cores, ${number(s.cpuMicrosPerRequest)} us CPU/req`;
     const runs = `median of ${http.rounds} x ${http.seconds} s, ${http.connections} conns`;
     rows.push([
       'HTTP',
@@ -333,7 +342,7 @@ function resultRows(results) {
       rows.push([
         'HTTP',
         `${label}, ${s.route} / bare`,
-        `${number(ratio, 2)}x (${side(s)})`,
+        `${number(ratio, 2)}x req/s, ${number(http.cpuRatios[name], 2)}x by CPU/req (${side(s)})`,
         target === undefined ? '' : `>= ${number(target, 2)}x`,
         target === undefined ? '' : verdict(ratio >= target),
       ]);
@@ -341,7 +350,7 @@ function resultRows(results) {
     rows.push([
       'HTTP',
       'request log at info: share of POST /events throughput (vs silent)',
-      `${number(http.loggingCost * 100, 1)}%`,
+      `${number(http.loggingCost * 100, 1)}% of req/s; ${number(http.loggingCpuCost * 100, 1)}% of CPU/req`,
       '<= 15%',
       verdict(http.loggingCost <= 0.15),
     ]);
@@ -477,6 +486,30 @@ function resultRows(results) {
         verdict(replay.ratio >= 0.5),
       ],
     );
+  }
+  const { queries } = results;
+  if (queries) {
+    const sizes = Object.keys(queries.curve).map(Number);
+    const smallest = String(Math.min(...sizes));
+    const largest = String(Math.max(...sizes));
+    for (const filter of Object.keys(queries.curve[smallest])) {
+      const p99s = sizes.map((size) => queries.curve[String(size)][filter].p99);
+      const growth =
+        queries.curve[largest][filter].p99 /
+        Math.max(0.01, queries.curve[smallest][filter].p99);
+      const bounded = filter === 'noPrefixPattern';
+      const met =
+        queries.curve[largest][filter].p99 <= 10 && (bounded || growth <= 2);
+      rows.push([
+        'Queries',
+        `GET /events ${filter} (limit ${queries.limit}), p99 at ${sizes.map((size) => number(size)).join(' / ')} rows`,
+        `${p99s.map((p99) => ms(p99)).join(' / ')} (x${number(growth, 1)})`,
+        bounded
+          ? '<= 10 ms, <= 10,000 rows read, next cursor'
+          : '<= 10 ms at the largest, <= 2x the smallest',
+        verdict(met),
+      ]);
+    }
   }
   return rows;
 }
