@@ -110,7 +110,7 @@ async function measureAt(
 ): Promise<Record<string, unknown>> {
   const app = await startEventKernel(benchConfig(path));
   try {
-    const store = app.get(EventStore);
+    const store = app.get(EventStore, { strict: false });
     const results: Record<string, unknown> = {};
     for (const [name, filter] of Object.entries(FILTERS)) {
       const pick = random(size + name.length);

@@ -11,6 +11,7 @@ import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { DatabaseModule } from '../../src/database/database.module.js';
 import { EventsModule } from '../../src/events/events.module.js';
+import { eventsOptionsFrom } from '../../src/events-options.js';
 import { LoggingModule } from '../../src/logging/logging.module.js';
 
 /**
@@ -35,7 +36,7 @@ export class EventKernelModule {
         LoggingModule,
         EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
         DatabaseModule,
-        EventsModule,
+        EventsModule.forRoot(eventsOptionsFrom(config)),
         ...extra,
       ],
     };

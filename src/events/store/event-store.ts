@@ -23,7 +23,12 @@ import {
   type EventRow,
 } from './event-row.js';
 import type { ExpectedVersion } from './new-event.js';
-import { ROW_BYTES_SQL, sizedRow, takeWithinBytes } from './page-bytes.js';
+import {
+  ROW_BYTES_SQL,
+  sizedRow,
+  takeWithinBytes,
+  type SizedRow,
+} from './page-bytes.js';
 import { scanForPattern } from './pattern-scan.js';
 import type { PreparedEvent } from './prepare-event.js';
 import {
@@ -33,6 +38,7 @@ import {
 } from './sql-batches.js';
 import { SqlDialect } from './sql-dialect.js';
 import type { StoredEvent } from './stored-event.js';
+import { mergeByPosition, storedTypesMatching } from './type-fan-out.js';
 
 /** One publisher's events: committed together or not at all. */
 export interface AppendRequest {
@@ -211,23 +217,49 @@ export class EventStore {
 
   /**
    * Filtered listing in position order, keyset-paginated (see EventQuery). A type pattern
-   * SQL cannot decide is matched in code over a bounded scan (see scanForPattern).
+   * SQL cannot decide is answered from each stored type it matches when it has a literal
+   * prefix (type-fan-out.ts); without one, or when its range holds too many distinct types,
+   * it is matched in code over a bounded scan (see scanForPattern).
    */
   async query(query: EventQuery): Promise<EventPage> {
-    if (query.type && !typeFilteredInSql(query))
-      return this.queryByPattern(query, query.type);
+    if (query.type && !typeFilteredInSql(query)) {
+      // A pattern without a literal prefix (**.failed) keeps the bounded scan: its range is
+      // every type, which is as large as the producers make it.
+      const types = query.type.prefix
+        ? await storedTypesMatching(query.type, (sql, parameters) =>
+            this.read(sql, parameters),
+          )
+        : undefined;
+      if (types === undefined) return this.queryByPattern(query, query.type);
+      // One after the other: a page takes one read connection, not one per type.
+      const pages: SizedRow[][] = [];
+      for (const type of types)
+        pages.push(await this.sizedPage({ ...query, type }));
+      return this.page(
+        query,
+        mergeByPosition(pages, query.limit + 1, query.order),
+      );
+    }
+    return this.page(query, await this.sizedPage(query));
+  }
+
+  /** Positions and sizes of the page's rows, and of one more: it tells whether a page follows. */
+  private async sizedPage(query: EventQuery): Promise<SizedRow[]> {
     // Sizes first: the page is cut by bytes before any payload is read.
     const { sql, parameters } = buildEventQuery(query, {
       columns: `position, ${ROW_BYTES_SQL} AS bytes`,
       after: query.after,
-      limit: query.limit + 1, // one extra row tells whether another page exists
+      limit: query.limit + 1,
     });
-    const sized = (
+    return (
       await this.read<{ position: number | string; bytes: number | string }>(
         sql,
         parameters,
       )
     ).map((row) => sizedRow(row, this.dialect.toNumber));
+  }
+
+  private async page(query: EventQuery, sized: SizedRow[]): Promise<EventPage> {
     const { positions, cut } = takeWithinBytes(
       sized,
       query.limit,
