@@ -38,6 +38,7 @@ import {
 } from './sql-batches.js';
 import { SqlDialect } from './sql-dialect.js';
 import type { StoredEvent } from './stored-event.js';
+import { scanByTime } from './time-scan.js';
 import { mergeByPosition, storedTypesMatching } from './type-fan-out.js';
 
 /** One publisher's events: committed together or not at all. */
@@ -240,7 +241,30 @@ export class EventStore {
         mergeByPosition(pages, query.limit + 1, query.order),
       );
     }
+    if (
+      (query.since !== undefined || query.until !== undefined) &&
+      query.type === undefined &&
+      query.streamId === undefined &&
+      query.correlationId === undefined
+    )
+      return this.queryByTime(query);
     return this.page(query, await this.sizedPage(query));
+  }
+
+  /** Time bounds alone: see scanByTime. */
+  private async queryByTime(query: EventQuery): Promise<EventPage> {
+    const { rows, budgetCursor } = await scanByTime(
+      query,
+      await this.head(),
+      (sql, parameters) => this.read(sql, parameters),
+    );
+    const page = await this.page(
+      query,
+      rows.map((row) => sizedRow(row, this.dialect.toNumber)),
+    );
+    return page.next === null && budgetCursor !== null
+      ? { ...page, next: budgetCursor }
+      : page;
   }
 
   /** Positions and sizes of the page's rows, and of one more: it tells whether a page follows. */
