@@ -39,7 +39,7 @@ import {
 import { SqlDialect } from './sql-dialect.js';
 import type { StoredEvent } from './stored-event.js';
 import { scanByTime } from './time-scan.js';
-import { mergeByPosition, storedTypesMatching } from './type-fan-out.js';
+import { storedTypesMatching, unionByPosition } from './type-fan-out.js';
 
 /** One publisher's events: committed together or not at all. */
 export interface AppendRequest {
@@ -224,22 +224,14 @@ export class EventStore {
    */
   async query(query: EventQuery): Promise<EventPage> {
     if (query.type && !typeFilteredInSql(query)) {
-      // A pattern without a literal prefix (**.failed) keeps the bounded scan: its range is
-      // every type, which is as large as the producers make it.
-      const types = query.type.prefix
-        ? await storedTypesMatching(query.type, (sql, parameters) =>
-            this.read(sql, parameters),
-          )
-        : undefined;
-      if (types === undefined) return this.queryByPattern(query, query.type);
-      // One after the other: a page takes one read connection, not one per type.
-      const pages: SizedRow[][] = [];
-      for (const type of types)
-        pages.push(await this.sizedPage({ ...query, type }));
-      return this.page(
-        query,
-        mergeByPosition(pages, query.limit + 1, query.order),
+      // Without a literal prefix (**.failed) the range is every type, as many as producers
+      // make: the bounded scan answers those.
+      const types = await storedTypesMatching(query.type, (sql, parameters) =>
+        this.read(sql, parameters),
       );
+      return types === undefined
+        ? this.queryByPattern(query, query.type)
+        : this.queryByTypes(query, types);
     }
     if (
       (query.since !== undefined || query.until !== undefined) &&
@@ -249,6 +241,36 @@ export class EventStore {
     )
       return this.queryByTime(query);
     return this.page(query, await this.sizedPage(query));
+  }
+
+  /** One statement: each matching type's keyset page, merged by position. */
+  private async queryByTypes(
+    query: EventQuery,
+    types: EventPattern[],
+  ): Promise<EventPage> {
+    if (types.length === 0) return { events: [], next: null };
+    const { sql, parameters } = unionByPosition(
+      types.map((type) =>
+        buildEventQuery(
+          { ...query, type },
+          {
+            columns: `position, ${ROW_BYTES_SQL} AS bytes`,
+            after: query.after,
+            limit: query.limit + 1,
+          },
+        ),
+      ),
+      query.order,
+      query.limit + 1,
+    );
+    const rows = await this.read<{
+      position: number | string;
+      bytes: number | string;
+    }>(sql, parameters);
+    return this.page(
+      query,
+      rows.map((row) => sizedRow(row, this.dialect.toNumber)),
+    );
   }
 
   /** Time bounds alone: see scanByTime. */
