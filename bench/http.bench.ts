@@ -117,6 +117,8 @@ interface LoadRun {
   /** Server CPU time per answered request: unlike req/s, barely moved by other load. */
   cpuMicrosPerRequest?: number;
   catchUpMs?: number;
+  /** Any non-2xx answer or error: left out of the medians. */
+  invalid?: boolean;
 }
 
 function baseOf(servers: Servers, target: Target): string {
@@ -212,16 +214,21 @@ async function measured(
       (run.catchUpMs === undefined ? '' : `  caught up in ${run.catchUpMs} ms`),
   );
   if (run.non2xx > 0 || run.errors > 0 || run.ok === 0) {
-    throw new Error(
-      `${target.name}: a run with non-2xx answers or errors is invalid (${JSON.stringify(run.statusCodes)}, ${run.errors} errors)`,
+    // Kept out of the medians and reported, rather than ending the whole benchmark.
+    run.invalid = true;
+    progress(
+      BENCH,
+      `${target.name}: INVALID run (non-2xx or errors: ${JSON.stringify(run.statusCodes)}, ${run.errors} errors)`,
     );
   }
   return run;
 }
 
-function summary(runs: LoadRun[]) {
+function summary(all: LoadRun[]) {
+  const runs = all.filter((r) => !r.invalid);
   return {
     runs: runs.length,
+    invalidRuns: all.length - runs.length,
     reqPerSec: median(runs.map((r) => r.reqPerSec)),
     latencyP50: median(runs.map((r) => r.latencyP50)),
     latencyP99: median(runs.map((r) => r.latencyP99)),

@@ -342,7 +342,7 @@ function resultRows(results) {
       rows.push([
         'HTTP',
         `${label}, ${s.route} / bare`,
-        `${number(ratio, 2)}x req/s, ${number(http.cpuRatios[name], 2)}x by CPU/req (${side(s)})`,
+        `${number(ratio, 2)}x req/s, ${number(http.cpuRatios[name], 2)}x by CPU/req (${side(s)})${s.invalidRuns ? `; ${s.invalidRuns} INVALID run(s) left out` : ''}`,
         target === undefined ? '' : `>= ${number(target, 2)}x`,
         target === undefined ? '' : verdict(ratio >= target),
       ]);
