@@ -299,7 +299,7 @@ async function measure(servers: Servers): Promise<void> {
 
 async function profile(servers: Servers): Promise<void> {
   const windows: Record<string, unknown> = {};
-  for (const name of ['publish', 'live']) {
+  for (const name of ['publish', 'list']) {
     const target = TARGETS.find((t) => t.name === name);
     if (!target) continue;
     await load(servers, target, warmupSeconds);
