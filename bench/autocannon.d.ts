@@ -11,6 +11,8 @@ declare module 'autocannon' {
     duration?: number;
     /** Seconds before a request counts as timed out. */
     timeout?: number;
+    /** Replace [<id>] in the body with a new id per request. */
+    idReplacement?: boolean;
   }
 
   interface Histogram {

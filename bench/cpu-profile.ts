@@ -215,7 +215,12 @@ function describe(frame: CpuProfile['nodes'][number]['callFrame']): Frame {
       category = pkg;
       location = `${rest.join('/')}:${line}`;
     } else {
-      const project = path.match(/[\\/](src|bench|test)[\\/](.*)$/);
+      // dist/ is the build of src/ (the app as shipped).
+      const project =
+        path.match(/[\\/](src|bench|test)[\\/](.*)$/) ??
+        path
+          .match(/[\\/](dist)[\\/](.*)$/)
+          ?.map((part) => (part === 'dist' ? 'src' : part));
       category = project?.[1] === 'src' ? 'project' : (project?.[1] ?? 'other');
       location = project
         ? `${project[1]}/${project[2]}:${line}`

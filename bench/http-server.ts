@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app.factory.js';
 import { Dispatcher } from '../src/events/dispatch/dispatcher.js';
-import { BenchNoopModule } from './modules/noop.module.js';
 import { benchConfig } from './support/config.js';
 import { intEnv, requireEnv } from './support/env.js';
 import {
@@ -13,8 +12,8 @@ import {
 import { cpuMark, monotonicMicros } from './support/stats.js';
 
 /**
- * The application as `npm start` builds it, plus the bench-only no-op route, listening on
- * 127.0.0.1. Driven over IPC by the HTTP benchmark: it reports its port, answers subscription
+ * The application as `npm start` builds it, listening on 127.0.0.1 (with the gRPC service when
+ * BENCH_GRPC_PORT is set). Driven over IPC by the gRPC benchmark: it reports its port, answers subscription
  * lag queries and shuts down on request, when the parent goes away, or after
  * BENCH_SERVER_MAX_MS at the latest.
  */
@@ -33,7 +32,7 @@ const config = benchConfig(requireEnv('BENCH_DB_PATH'), {
   server: { host: '127.0.0.1', port: 0 },
   grpc: { enabled: grpcPort > 0, host: '127.0.0.1', port: grpcPort },
 });
-const app = await createApp(config, { imports: [BenchNoopModule] });
+const app = await createApp(config);
 await app.startAllMicroservices();
 await app.listen({ port: 0, host: '127.0.0.1' });
 const dispatcher = app.get(Dispatcher);

@@ -29,6 +29,7 @@ const BENCHMARKS = [
   'throughput',
   'latency',
   'replay',
+  'queries',
   'nats-relay',
   'grpc',
 ];
@@ -45,6 +46,8 @@ const QUICK = {
   BENCH_REPLAY_EVENTS: '100000',
   BENCH_NATS_EVENTS: '100000',
   BENCH_GRPC_EVENTS: '5000',
+  BENCH_QUERY_SIZES: '10000,100000',
+  BENCH_QUERY_SAMPLES: '100',
 };
 
 const { values: options } = parseArgs({
@@ -59,7 +62,7 @@ const { values: options } = parseArgs({
 if (options.help) {
   process.stdout.write(
     [
-      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency,replay,nats-relay,grpc] [--no-profile]',
+      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency,replay,queries,nats-relay,grpc] [--no-profile]',
       '',
       '  --quick        100k events, 3 s HTTP runs, 2k naive events, 3 s latency run',
       '  --only=LIST    run only these benchmarks (comma-separated)',
@@ -265,13 +268,13 @@ async function profiles() {
     });
     if (result) {
       const file = newestProfile(dir);
-      for (const side of ['noop', 'publish']) {
-        const { run: measured, window, statements } = result[side];
-        summaries[side === 'noop' ? 'httpNoop' : 'httpPublish'] = {
+      for (const side of ['publish', 'live']) {
+        if (!result[side]) continue;
+        const { run: measured, window } = result[side];
+        summaries[side === 'publish' ? 'httpPublish' : 'httpLive'] = {
           reqPerSec: measured.reqPerSec,
           serverCpuShare: measured.serverCpuShare,
           requests: measured.ok,
-          statements,
           ...summarizeProfile(file, window),
         };
       }
@@ -323,30 +326,39 @@ function resultRows(results) {
   const natsRelay = results['nats-relay'];
   if (http) {
     const side = (s) =>
-      `${number(s.reqPerSec)} req/s, p50 ${ms(s.latencyP50)}, p99 ${ms(s.latencyP99)}, non-2xx ${s.non2xx}, errors ${s.errors}, server CPU ${number(s.serverCpuShare, 2)} cores`;
-    rows.push(
-      [
+      `${number(s.reqPerSec)} req/s, p50 ${ms(s.latencyP50)}, p99 ${ms(s.latencyP99)}, server CPU ${number(s.serverCpuShare, 2)} cores, ${number(s.cpuMicrosPerRequest)} us CPU/req`;
+    const runs = `median of ${http.rounds} x ${http.seconds} s, ${http.connections} conns`;
+    rows.push([
+      'HTTP',
+      `bare NestJS + Fastify, ${http.sides.bare.route} (${runs})`,
+      side(http.sides.bare),
+      '',
+      '',
+    ]);
+    for (const [name, label, target] of [
+      ['publish', 'app as shipped (log info)', 0.7],
+      ['live', 'app as shipped (log info)', 0.9],
+      ['list', 'app as shipped (log info)', 0.5],
+      ['users', 'app as shipped (log info)', undefined],
+      ['publishSilent', 'app with log silent', undefined],
+    ]) {
+      const s = http.sides[name];
+      const ratio = http.ratios[name];
+      rows.push([
         'HTTP',
-        `POST /bench/noop (median of ${http.noop.runs} x ${http.seconds} s, ${http.connections} conns)`,
-        side(http.noop),
-        '',
-        '',
-      ],
-      [
-        'HTTP',
-        `POST /events (median of ${http.publish.runs} x ${http.seconds} s, ${http.connections} conns)`,
-        `${side(http.publish)}; subscriptions at the head ${number(http.publish.catchUpMsMax)} ms after a run at most`,
-        '',
-        '',
-      ],
-      [
-        'HTTP',
-        'publish / no-op',
-        `${number(http.ratio, 2)}x`,
-        '>= 0.70x',
-        verdict(http.ratio >= 0.7),
-      ],
-    );
+        `${label}, ${s.route} / bare`,
+        `${number(ratio, 2)}x req/s, ${number(http.cpuRatios[name], 2)}x by CPU/req (${side(s)})${s.invalidRuns ? `; ${s.invalidRuns} INVALID run(s) left out` : ''}`,
+        target === undefined ? '' : `>= ${number(target, 2)}x`,
+        target === undefined ? '' : verdict(ratio >= target),
+      ]);
+    }
+    rows.push([
+      'HTTP',
+      'request log at info: share of POST /events throughput (vs silent)',
+      `${number(http.loggingCost * 100, 1)}% of req/s; ${number(http.loggingCpuCost * 100, 1)}% of CPU/req`,
+      '<= 15%',
+      verdict(http.loggingCost <= 0.15),
+    ]);
   }
   if (naive) {
     rows.push(
@@ -515,6 +527,30 @@ function resultRows(results) {
       '',
     ]);
   }
+  const { queries } = results;
+  if (queries) {
+    const sizes = Object.keys(queries.curve).map(Number);
+    const smallest = String(Math.min(...sizes));
+    const largest = String(Math.max(...sizes));
+    for (const filter of Object.keys(queries.curve[smallest])) {
+      const p99s = sizes.map((size) => queries.curve[String(size)][filter].p99);
+      const growth =
+        queries.curve[largest][filter].p99 /
+        Math.max(0.01, queries.curve[smallest][filter].p99);
+      const bounded = filter === 'noPrefixPattern';
+      const met =
+        queries.curve[largest][filter].p99 <= 10 && (bounded || growth <= 2);
+      rows.push([
+        'Queries',
+        `GET /events ${filter} (limit ${queries.limit}), p50 and p99 at ${sizes.map((size) => number(size)).join(' / ')} rows`,
+        `p50 ${sizes.map((size) => ms(queries.curve[String(size)][filter].p50)).join(' / ')}; p99 ${p99s.map((p99) => ms(p99)).join(' / ')} (x${number(growth, 1)})`,
+        bounded
+          ? '<= 10 ms, <= 10,000 rows read, next cursor'
+          : '<= 10 ms at the largest, <= 2x the smallest',
+        verdict(met),
+      ]);
+    }
+  }
   return rows;
 }
 
@@ -580,9 +616,25 @@ function sourceRevision() {
 
 // ---------------------------------------------------------------- main
 
+/** The HTTP benchmark runs the app as shipped: dist/main.js, built the way `npm run build` does. */
+async function buildDist() {
+  process.stderr.write('building dist/ with nest build ...\n');
+  const { code, output } = await run(
+    process.execPath,
+    [join(root, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'],
+    { timeoutMs: 300_000, capture: true },
+  );
+  if (code !== 0) {
+    process.stderr.write(output);
+    console.error('nest build failed');
+    process.exit(1);
+  }
+}
+
 const startedAt = new Date();
 const revision = sourceRevision();
 await compile();
+if (selected.includes('http') && !env.BENCH_APP_MAIN) await buildDist();
 const results = {};
 let failed = 0;
 for (const name of selected) {
@@ -632,14 +684,14 @@ if (profileSummaries.throughput) {
 }
 for (const [key, route] of [
   ['httpPublish', 'POST /events'],
-  ['httpNoop', 'POST /bench/noop'],
+  ['httpLive', 'GET /health/live'],
 ]) {
   const summary = profileSummaries[key];
   if (!summary) continue;
   sections.push(
     '',
     profileText(
-      `HTTP server during ${route} (${number(summary.reqPerSec)} req/s, server CPU ${number(summary.serverCpuShare, 2)} cores, under the profiler)`,
+      `the app as shipped during ${route} (${number(summary.reqPerSec)} req/s, server CPU ${number(summary.serverCpuShare, 2)} cores, under the profiler)`,
       summary,
     ),
   );

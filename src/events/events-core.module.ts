@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
-import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule } from '@nestjs/core';
 import { CommitFeed } from './bus/commit-feed.js';
 import { DeliveryBarrier } from './bus/delivery-barrier.js';
 import { EventBus } from './bus/event-bus.js';
@@ -34,7 +34,6 @@ import { EventsController } from './http/events.controller.js';
 import { EventStreamController } from './http/event-stream.controller.js';
 import { EventStreamHub } from './stream/event-stream-hub.js';
 import { ReplayController } from './http/replay.controller.js';
-import { RequestEventContextInterceptor } from './http/request-context.js';
 import { StreamsController } from './http/streams.controller.js';
 import { ReplayService } from './replay/replay.service.js';
 import { RetentionService } from './retention/retention.service.js';
@@ -158,12 +157,7 @@ export class EventsCoreModule {
           .flatMap(([, controllers]) => controllers),
         ...(options.grpc ? [EventServiceController] : []),
       ],
-      providers: [
-        { provide: EVENTS_OPTIONS, useValue: options },
-        // Everything published while serving a request carries its correlation id.
-        { provide: APP_INTERCEPTOR, useClass: RequestEventContextInterceptor },
-        ...PROVIDERS,
-      ],
+      providers: [{ provide: EVENTS_OPTIONS, useValue: options }, ...PROVIDERS],
       exports: EXPORTS,
     };
   }

@@ -1,17 +1,10 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
-import {
-  Injectable,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Observable } from 'rxjs';
 import { v7 as uuidv7 } from 'uuid';
 import { reasonPhrase } from '../../common/http/error-response.js';
 import { principalOf } from '../../security/principal.js';
-import { eventContext } from '../bus/event-context.js';
+import { eventContext, type EventContext } from '../bus/event-context.js';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 /** What a caller's correlation id may be, over HTTP and gRPC alike. */
@@ -45,7 +38,9 @@ export function correlationIdOf(request: IncomingMessage): string {
 /**
  * Refuses a malformed X-Correlation-Id and echoes the id in every response. From the first hook
  * to the response, the request's ids are the ambient event context, so every line logged on its
- * behalf (access checks, the exception filter, anything the route calls) carries them.
+ * behalf (access checks, the exception filter, anything the route calls) carries them; from the
+ * preHandler hook on, the context also holds the caller's key name and W3C traceparent, so
+ * everything the route publishes carries them without being passed by hand.
  */
 export function registerCorrelationHook(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -76,33 +71,31 @@ export function registerCorrelationHook(fastify: FastifyInstance): void {
     if (scope === undefined) done();
     else scope.runInAsyncScope(done);
   });
+  // preHandler, after the body is read: what runs from here on (Nest's guards, pipes and the
+  // route) is called from `done`, so the context covers it and all it starts. A Nest
+  // interceptor doing this cost an Observable chain per request.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    eventContext.run(requestEventContext(request), done);
+  });
 }
 
-/**
- * Runs each route handler inside the request's event context, so everything it publishes
- * carries the correlation id, the caller's key name and the W3C traceparent without being
- * passed by hand. Interceptors run after guards: the caller is known by then.
- */
-@Injectable()
-export class RequestEventContextInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const traceparent = request.headers.traceparent;
-    const scope = {
-      requestId: String(request.id),
-      correlationId: correlationIdOf(request.raw),
-      // The API key's name: stored as metadata.actor of every event the request publishes.
-      actor: principalOf(request.raw)?.name,
-      refuseWhenFull: true,
-      traceparent:
-        typeof traceparent === 'string' && TRACEPARENT.test(traceparent)
-          ? traceparent
-          : undefined,
-    };
-    return new Observable((subscriber) =>
-      eventContext.run(scope, () => next.handle().subscribe(subscriber)),
-    );
-  }
+function requestEventContext(request: FastifyRequest): EventContext {
+  const { raw } = request;
+  const traceparent = request.headers.traceparent;
+  return {
+    requestId: String(request.id),
+    correlationId: correlationIdOf(raw),
+    // The API key's name, stored as metadata.actor of every event the request publishes. Read
+    // when publishing: the access check (a guard) identifies the caller after this hook.
+    get actor() {
+      return principalOf(raw)?.name;
+    },
+    refuseWhenFull: true,
+    traceparent:
+      typeof traceparent === 'string' && TRACEPARENT.test(traceparent)
+        ? traceparent
+        : undefined,
+  };
 }
 
 /**

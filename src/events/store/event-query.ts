@@ -57,7 +57,8 @@ export function buildEventQuery(
   const { type } = query;
   if (type && type.isExact) where('type = ?', type.source);
   else if (type && type.prefix) {
-    where('type >= ? AND type < ?', type.prefix, upperBound(type.prefix));
+    const { lower, upper } = typeRangeBounds(type);
+    where('type >= ? AND type < ?', lower, upper);
     // Only beside the prefix: the index range already bounds what the engine reads. Alone, a
     // condition that rejects most rows would let one statement read the whole log to fill
     // its LIMIT, where a plain position-order read stops after `limit` rows.
@@ -82,6 +83,16 @@ export function buildEventQuery(
     sql: `SELECT ${columns} FROM events ${filter} ORDER BY position ${direction} LIMIT ?`,
     parameters,
   };
+}
+
+/** The index range of the types a pattern can match: those starting with its literal prefix. */
+export function typeRangeBounds(pattern: EventPattern): {
+  lower?: string;
+  upper?: string;
+} {
+  return pattern.prefix
+    ? { lower: pattern.prefix, upper: upperBound(pattern.prefix) }
+    : {};
 }
 
 /** Smallest string greater than every string starting with `prefix` (prefixes end with '.'). */

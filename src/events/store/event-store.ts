@@ -23,7 +23,12 @@ import {
   type EventRow,
 } from './event-row.js';
 import type { ExpectedVersion } from './new-event.js';
-import { ROW_BYTES_SQL, sizedRow, takeWithinBytes } from './page-bytes.js';
+import {
+  ROW_BYTES_SQL,
+  sizedRow,
+  takeWithinBytes,
+  type SizedRow,
+} from './page-bytes.js';
 import { scanForPattern } from './pattern-scan.js';
 import type { PreparedEvent } from './prepare-event.js';
 import {
@@ -33,6 +38,8 @@ import {
 } from './sql-batches.js';
 import { SqlDialect } from './sql-dialect.js';
 import type { StoredEvent } from './stored-event.js';
+import { scanByTime } from './time-scan.js';
+import { storedTypesMatching, unionByPosition } from './type-fan-out.js';
 
 /** One publisher's events: committed together or not at all. */
 export interface AppendRequest {
@@ -211,23 +218,94 @@ export class EventStore {
 
   /**
    * Filtered listing in position order, keyset-paginated (see EventQuery). A type pattern
-   * SQL cannot decide is matched in code over a bounded scan (see scanForPattern).
+   * SQL cannot decide is answered from each stored type it matches when it has a literal
+   * prefix (type-fan-out.ts); without one, or when its range holds too many distinct types,
+   * it is matched in code over a bounded scan (see scanForPattern).
    */
   async query(query: EventQuery): Promise<EventPage> {
-    if (query.type && !typeFilteredInSql(query))
-      return this.queryByPattern(query, query.type);
+    if (query.type && !typeFilteredInSql(query)) {
+      // Without a literal prefix (**.failed) the range is every type, as many as producers
+      // make: the bounded scan answers those.
+      const types = await storedTypesMatching(query.type, (sql, parameters) =>
+        this.read(sql, parameters),
+      );
+      return types === undefined
+        ? this.queryByPattern(query, query.type)
+        : this.queryByTypes(query, types);
+    }
+    if (
+      (query.since !== undefined || query.until !== undefined) &&
+      query.type === undefined &&
+      query.streamId === undefined &&
+      query.correlationId === undefined
+    )
+      return this.queryByTime(query);
+    return this.page(query, await this.sizedPage(query));
+  }
+
+  /** One statement: each matching type's keyset page, merged by position. */
+  private async queryByTypes(
+    query: EventQuery,
+    types: EventPattern[],
+  ): Promise<EventPage> {
+    if (types.length === 0) return { events: [], next: null };
+    const { sql, parameters } = unionByPosition(
+      types.map((type) =>
+        buildEventQuery(
+          { ...query, type },
+          {
+            columns: `position, ${ROW_BYTES_SQL} AS bytes`,
+            after: query.after,
+            limit: query.limit + 1,
+          },
+        ),
+      ),
+      query.order,
+      query.limit + 1,
+    );
+    const rows = await this.read<{
+      position: number | string;
+      bytes: number | string;
+    }>(sql, parameters);
+    return this.page(
+      query,
+      rows.map((row) => sizedRow(row, this.dialect.toNumber)),
+    );
+  }
+
+  /** Time bounds alone: see scanByTime. */
+  private async queryByTime(query: EventQuery): Promise<EventPage> {
+    const { rows, budgetCursor } = await scanByTime(
+      query,
+      await this.head(),
+      (sql, parameters) => this.read(sql, parameters),
+    );
+    const page = await this.page(
+      query,
+      rows.map((row) => sizedRow(row, this.dialect.toNumber)),
+    );
+    return page.next === null && budgetCursor !== null
+      ? { ...page, next: budgetCursor }
+      : page;
+  }
+
+  /** Positions and sizes of the page's rows, and of one more: it tells whether a page follows. */
+  private async sizedPage(query: EventQuery): Promise<SizedRow[]> {
     // Sizes first: the page is cut by bytes before any payload is read.
     const { sql, parameters } = buildEventQuery(query, {
       columns: `position, ${ROW_BYTES_SQL} AS bytes`,
       after: query.after,
-      limit: query.limit + 1, // one extra row tells whether another page exists
+      limit: query.limit + 1,
     });
-    const sized = (
+    return (
       await this.read<{ position: number | string; bytes: number | string }>(
         sql,
         parameters,
       )
     ).map((row) => sizedRow(row, this.dialect.toNumber));
+  }
+
+  private async page(query: EventQuery, sized: SizedRow[]): Promise<EventPage> {
     const { positions, cut } = takeWithinBytes(
       sized,
       query.limit,

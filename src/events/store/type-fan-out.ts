@@ -1,0 +1,62 @@
+import { EventPattern } from '../patterns/event-pattern.js';
+import { typeRangeBounds } from './event-query.js';
+
+/** Most stored types a pattern page is answered from one by one; beyond, the bounded scan. */
+export const MAX_FAN_OUT_TYPES = 64;
+/** Most distinct stored types in a pattern's range read (one index seek each) before giving up. */
+const MAX_DISTINCT_TYPES_READ = 512;
+
+export type ReadRows = <T>(sql: string, parameters: unknown[]) => Promise<T[]>;
+
+/**
+ * The stored types `pattern` matches, as exact patterns, read off the type index one distinct
+ * type at a time (each an index seek, whatever the number of rows of each type); undefined
+ * without a literal prefix, or when the range holds too many distinct types for that to pay.
+ * A page of a pattern then costs one keyset read per matching type instead of a scan of the
+ * whole range in position order, which grows with the log.
+ */
+export async function storedTypesMatching(
+  pattern: EventPattern,
+  read: ReadRows,
+): Promise<EventPattern[] | undefined> {
+  const { lower, upper } = typeRangeBounds(pattern);
+  if (lower === undefined || upper === undefined) return undefined;
+  // A loose index scan: each step seeks the next distinct type in the range on the index.
+  const rows = await read<{ type: string }>(
+    `WITH RECURSIVE stored(type) AS (
+       SELECT (SELECT type FROM events WHERE type >= ? AND type < ? ORDER BY type LIMIT 1)
+       UNION ALL
+       SELECT (SELECT type FROM events WHERE type > stored.type AND type < ? ORDER BY type LIMIT 1)
+       FROM stored WHERE stored.type IS NOT NULL
+     )
+     SELECT type FROM stored WHERE type IS NOT NULL LIMIT ?`,
+    [lower, upper, upper, MAX_DISTINCT_TYPES_READ + 1],
+  );
+  if (rows.length > MAX_DISTINCT_TYPES_READ) return undefined;
+  const matching: EventPattern[] = [];
+  for (const { type } of rows) {
+    if (!pattern.matches(type)) continue;
+    if (EventPattern.problemWith(type) !== undefined) return undefined;
+    matching.push(EventPattern.parse(type));
+    if (matching.length > MAX_FAN_OUT_TYPES) return undefined;
+  }
+  return matching;
+}
+
+/**
+ * One statement reading each per-type keyset query (as buildEventQuery wrote it) and merging
+ * them by position: the first `limit` rows of all of them, in the listing's order.
+ */
+export function unionByPosition(
+  queries: { sql: string; parameters: unknown[] }[],
+  order: 'asc' | 'desc',
+  limit: number,
+): { sql: string; parameters: unknown[] } {
+  const union = queries
+    .map(({ sql }, index) => `SELECT * FROM (${sql}) AS of_type_${index}`)
+    .join(' UNION ALL ');
+  return {
+    sql: `SELECT * FROM (${union}) AS merged ORDER BY position ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
+    parameters: [...queries.flatMap(({ parameters }) => parameters), limit],
+  };
+}
