@@ -13,6 +13,7 @@ import {
   EVENTS_OPTIONS,
   type EventsOptions,
 } from '../options/events.options.js';
+import { LOG_START, type LogCursor } from '../store/event-cursor.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
 import {
   SubscriptionStore,
@@ -107,7 +108,8 @@ export class Dispatcher
     return this.runners.get(name);
   }
 
-  get head(): number {
+  /** Newest settled cursor this process knows of. */
+  get head(): LogCursor {
     return this.log.head;
   }
 
@@ -119,7 +121,7 @@ export class Dispatcher
    */
   async launchAll(
     definitions: SubscriptionDefinition[],
-    head = this.log.head,
+    head: LogCursor = this.log.head,
   ): Promise<void> {
     let states: Map<string, SubscriptionState>;
     try {
@@ -163,7 +165,7 @@ export class Dispatcher
 
   private async registerNew(
     definitions: SubscriptionDefinition[],
-    head: number,
+    head: LogCursor,
   ): Promise<Map<string, SubscriptionState>> {
     const known = await this.subscriptions.loadAll();
     const fresh = definitions.filter(
@@ -172,7 +174,7 @@ export class Dispatcher
     if (fresh.length === 0) return known;
     await this.writer.runUnit(async (tx) => {
       for (const definition of fresh) {
-        const start = definition.startFrom === 'now' ? head : 0;
+        const start = definition.startFrom === 'now' ? head : LOG_START;
         await this.subscriptions.create(tx.queryRunner, definition.name, start);
       }
     });

@@ -38,7 +38,7 @@ export class EventsHealth {
   }
 
   subscriptions(): SubscriptionLag[] {
-    const head = this.dispatcher.head;
+    const head = this.dispatcher.head.position;
     return this.dispatcher.all.map(({ definition, snapshot }) => {
       const lag = Math.max(0, head - snapshot.position);
       return {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConflictError } from '../../common/errors/domain-error.js';
 import type { Transaction } from '../bus/transaction.js';
 import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
+import { LOG_START } from '../store/event-cursor.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
 import {
   SubscriptionStore,
@@ -60,12 +61,15 @@ export class SubscriptionControl {
   ): Promise<SubscriptionState> {
     const runner = await this.dispatcher.detach(name);
     if (!runner) throw new Error(`subscription ${name} is not running`);
-    const rewound: SubscriptionState = { ...runner.snapshot, position: 0 };
+    const rewound: SubscriptionState = {
+      ...runner.snapshot,
+      ...LOG_START,
+    };
     try {
       await this.writer.runUnit(
         async (tx) => {
           await clear(tx);
-          await this.subscriptions.save(tx.queryRunner, rewound);
+          await this.subscriptions.overwrite(tx.queryRunner, rewound);
         },
         { timeoutMs: null },
       );

@@ -1,3 +1,4 @@
+import { compareCursors, type LogCursor } from '../store/event-cursor.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   Injectable,
@@ -105,10 +106,12 @@ export class ReplayService implements BeforeApplicationShutdown {
     this.remember(job);
     void job.whenFinished().then((finished) => this.report(finished));
     if (request.reset) {
-      await this.rebuild(definition, range.toPosition, job).catch((error) => {
-        this.jobs.delete(job.id);
-        throw error;
-      });
+      await this.rebuild(definition, await this.store.settledHead(), job).catch(
+        (error) => {
+          this.jobs.delete(job.id);
+          throw error;
+        },
+      );
       return job;
     }
     const replay = new RangeReplay(
@@ -169,7 +172,7 @@ export class ReplayService implements BeforeApplicationShutdown {
    */
   private async rebuild(
     definition: SubscriptionDefinition,
-    head: number,
+    head: LogCursor,
     job: ReplayJob,
   ): Promise<void> {
     const rewound = await this.control.rewind(
@@ -183,7 +186,8 @@ export class ReplayService implements BeforeApplicationShutdown {
       failed: runner.snapshot.deadLettered - rewound.deadLettered,
     }));
     void runner.reached(head).then(() => {
-      if (runner.snapshot.position >= head) job.finish('completed');
+      if (compareCursors(runner.checkpoint.cursor, head) >= 0)
+        job.finish('completed');
       else
         job.finish(
           'cancelled',

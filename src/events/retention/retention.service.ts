@@ -1,3 +1,4 @@
+import { LOG_START } from '../store/event-cursor.js';
 import {
   EVENTS_OPTIONS,
   type EventsOptions,
@@ -70,7 +71,8 @@ export class RetentionService
   private async prune(now: Date): Promise<PruneReport | null> {
     if (this.retentionDays === 0) return null;
     const cutoff = new Date(now.getTime() - this.retentionDays * DAY_MS);
-    const upToPosition = (await this.store.lowestCheckpoint()) ?? 0;
+    const upTo = (await this.store.lowestCheckpoint()) ?? { ...LOG_START };
+    const upToPosition = upTo.position;
     const report: PruneReport = {
       cutoff: cutoff.toISOString(),
       upToPosition,
@@ -82,7 +84,7 @@ export class RetentionService
           const count = await this.store.pruneBatch(
             tx.queryRunner,
             report.cutoff,
-            upToPosition,
+            upTo,
             BATCH,
           );
           if (count > 0) {

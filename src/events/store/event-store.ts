@@ -2,29 +2,28 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
-import type { EventPattern } from '../patterns/event-pattern.js';
 import {
   identity,
   planAppend,
   toStoredEvent,
   type PlannedRow,
 } from './append-plan.js';
+import {
+  LOG_START,
+  type ClientCursor,
+  type LogCursor,
+} from './event-cursor.js';
+import { EventListing } from './event-listing.js';
+import type { EventPage, EventQuery } from './event-query.js';
 import { rangeCondition, type EventRange } from './event-range.js';
 import {
-  buildEventQuery,
-  typeFilteredInSql,
-  type EventPage,
-  type EventQuery,
-} from './event-query.js';
-import {
   EVENT_INSERT_COLUMNS,
-  EVENT_SELECT_COLUMNS,
   eventFromRow,
+  eventSelectColumns,
   type EventRow,
 } from './event-row.js';
 import type { ExpectedVersion } from './new-event.js';
 import { ROW_BYTES_SQL, sizedRow, takeWithinBytes } from './page-bytes.js';
-import { scanForPattern } from './pattern-scan.js';
 import type { PreparedEvent } from './prepare-event.js';
 import {
   padToPowerOfTwo,
@@ -60,11 +59,18 @@ const LOOKUP_KEYS_PER_STATEMENT = 256;
 @Injectable()
 export class EventStore {
   readonly dialect: SqlDialect;
+  private readonly listing: EventListing;
+  private readonly columns: string;
 
   constructor(
     @InjectDataSource(READ_DATA_SOURCE) private readonly reader: DataSource,
   ) {
     this.dialect = SqlDialect.of(reader);
+    this.columns = eventSelectColumns(this.dialect);
+    this.listing = new EventListing(
+      <T>(sql: string, parameters?: unknown[]) => this.read<T>(sql, parameters),
+      this.dialect,
+    );
   }
 
   /** Position of the newest committed event, 0 for an empty log. */
@@ -82,23 +88,40 @@ export class EventStore {
     return this.dialect.toNumber(row.total);
   }
 
-  /** Events after `position` in log order; `until` bounds the read (inclusive). */
-  async readAfter(
-    position: number,
-    limit: number,
-    until?: number,
-  ): Promise<StoredEvent[]> {
-    const rows =
-      until === undefined
-        ? await this.read<EventRow>(
-            `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
-            [position, limit],
-          )
-        : await this.read<EventRow>(
-            `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`,
-            [position, until, limit],
-          );
+  /**
+   * The newest settled event's cursor (see event-cursor.ts): every event a reader can reach
+   * now lies at or before it. LOG_START for an empty log.
+   */
+  async settledHead(): Promise<LogCursor> {
+    const [row] = await this.read<{ position: string; txid?: string }>(
+      `SELECT position${this.dialect.txidColumn} FROM events WHERE ${this.dialect.settled} ORDER BY ${this.dialect.logOrder('DESC')} LIMIT 1`,
+    );
+    return row ? this.dialect.cursorOfRow(row) : { ...LOG_START };
+  }
+
+  /** Settled events after `after`, in log order. */
+  async readAfter(after: LogCursor, limit: number): Promise<StoredEvent[]> {
+    const { condition, parameters } = this.dialect.beyond(after);
+    const rows = await this.read<EventRow>(
+      `SELECT ${this.columns} FROM events WHERE ${condition} AND ${this.dialect.settled} ORDER BY ${this.dialect.logOrder()} LIMIT ?`,
+      [...parameters, limit],
+    );
     return rows.map((row) => eventFromRow(row, this.dialect));
+  }
+
+  /**
+   * A client's cursor in full: a bare position means "after the event at this position", so
+   * it takes that event's transaction id; null when no event has that position any more.
+   */
+  async resolveCursor(cursor: ClientCursor): Promise<LogCursor | null> {
+    if (cursor.txid !== undefined) return cursor;
+    if (this.dialect.kind === 'sqlite' || cursor.position === 0)
+      return { txid: 0, position: cursor.position };
+    const [row] = await this.read<{ position: string; txid: string }>(
+      `SELECT position${this.dialect.txidColumn} FROM events WHERE position = ?`,
+      [cursor.position],
+    );
+    return row ? this.dialect.cursorOfRow(row) : null;
   }
 
   /** A page of a range in log order, starting after position `after`. */
@@ -108,8 +131,10 @@ export class EventStore {
     limit: number,
   ): Promise<StoredEvent[]> {
     const { where, parameters } = rangeCondition(range, after);
+    // Settled rows only: a replay re-delivers what had committed; a transaction still running
+    // reaches the subscription through its checkpoint like any new event.
     const rows = await this.read<EventRow>(
-      `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE ${where} ORDER BY position LIMIT ?`,
+      `SELECT ${this.columns} FROM events WHERE ${where} AND ${this.dialect.settled} ORDER BY position LIMIT ?`,
       [...parameters, limit],
     );
     return rows.map((row) => eventFromRow(row, this.dialect));
@@ -119,7 +144,7 @@ export class EventStore {
   async countRangeByType(range: EventRange): Promise<Map<string, number>> {
     const { where, parameters } = rangeCondition(range, range.afterPosition);
     const rows = await this.read<{ type: string; total: number | string }>(
-      `SELECT type, COUNT(*) AS total FROM events WHERE ${where} GROUP BY type`,
+      `SELECT type, COUNT(*) AS total FROM events WHERE ${where} AND ${this.dialect.settled} GROUP BY type`,
       parameters,
     );
     return new Map(
@@ -132,11 +157,11 @@ export class EventStore {
     const rows =
       source === undefined
         ? await this.read<EventRow>(
-            `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE id = ? ORDER BY position LIMIT 1`,
+            `SELECT ${this.columns} FROM events WHERE id = ? ORDER BY position LIMIT 1`,
             [id],
           )
         : await this.read<EventRow>(
-            `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE id = ? AND source = ?`,
+            `SELECT ${this.columns} FROM events WHERE id = ? AND source = ?`,
             [id, source],
           );
     return rows.length > 0 ? eventFromRow(rows[0], this.dialect) : null;
@@ -144,7 +169,7 @@ export class EventStore {
 
   async findByPosition(position: number): Promise<StoredEvent | null> {
     const rows = await this.read<EventRow>(
-      `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE position = ?`,
+      `SELECT ${this.columns} FROM events WHERE position = ?`,
       [position],
     );
     return rows.length > 0 ? eventFromRow(rows[0], this.dialect) : null;
@@ -169,7 +194,7 @@ export class EventStore {
     } = {},
   ): Promise<StoredEvent[]> {
     const upTo = toVersion === undefined ? '' : ' AND stream_version <= ?';
-    const sql = `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version >= ?${upTo} ORDER BY stream_version LIMIT ?`;
+    const sql = `SELECT ${this.columns} FROM events WHERE stream_id = ? AND stream_version >= ?${upTo} ORDER BY stream_version LIMIT ?`;
     const parameters =
       toVersion === undefined
         ? [streamId, fromVersion, limit]
@@ -196,8 +221,13 @@ export class EventStore {
       )
     ).map((row) => sizedRow(row, this.dialect.toNumber));
     const { positions } = takeWithinBytes(sized, limit, maxBytes);
-    // A stream's versions grow with its positions.
-    return this.loadPositions(positions, 'asc');
+    if (positions.length === 0) return [];
+    const keys = padToPowerOfTwo(positions);
+    const rows = await this.read<EventRow>(
+      `SELECT ${this.columns} FROM events WHERE position IN (${placeholders(keys.length)}) ORDER BY stream_version`,
+      keys,
+    );
+    return rows.map((row) => eventFromRow(row, this.dialect));
   }
 
   /** The stream's current version: the version of its newest event, 0 when it has none. */
@@ -209,77 +239,9 @@ export class EventStore {
     return row?.version == null ? 0 : this.dialect.toNumber(row.version);
   }
 
-  /**
-   * Filtered listing in position order, keyset-paginated (see EventQuery). A type pattern
-   * SQL cannot decide is matched in code over a bounded scan (see scanForPattern).
-   */
-  async query(query: EventQuery): Promise<EventPage> {
-    if (query.type && !typeFilteredInSql(query))
-      return this.queryByPattern(query, query.type);
-    // Sizes first: the page is cut by bytes before any payload is read.
-    const { sql, parameters } = buildEventQuery(query, {
-      columns: `position, ${ROW_BYTES_SQL} AS bytes`,
-      after: query.after,
-      limit: query.limit + 1, // one extra row tells whether another page exists
-    });
-    const sized = (
-      await this.read<{ position: number | string; bytes: number | string }>(
-        sql,
-        parameters,
-      )
-    ).map((row) => sizedRow(row, this.dialect.toNumber));
-    const { positions, cut } = takeWithinBytes(
-      sized,
-      query.limit,
-      query.maxBytes,
-    );
-    const events = await this.loadPositions(positions, query.order);
-    const hasMore = cut || sized.length > query.limit;
-    return {
-      events,
-      next: hasMore ? positions[positions.length - 1] : null,
-    };
-  }
-
-  /** Scans positions and types only, then loads the whole rows of the matches. */
-  private async queryByPattern(
-    query: EventQuery,
-    pattern: EventPattern,
-  ): Promise<EventPage> {
-    const scan = await scanForPattern(pattern, query, async (after, limit) => {
-      const { sql, parameters } = buildEventQuery(query, {
-        columns: `position, type, ${ROW_BYTES_SQL} AS bytes`,
-        after,
-        limit,
-      });
-      const rows = await this.read<{
-        position: number | string;
-        type: string;
-        bytes: number | string;
-      }>(sql, parameters);
-      return rows.map((row) => ({
-        ...sizedRow(row, this.dialect.toNumber),
-        type: row.type,
-      }));
-    });
-    return {
-      events: await this.loadPositions(scan.positions, query.order),
-      next: scan.next,
-    };
-  }
-
-  private async loadPositions(
-    positions: number[],
-    order: 'asc' | 'desc',
-  ): Promise<StoredEvent[]> {
-    if (positions.length === 0) return [];
-    const keys = padToPowerOfTwo(positions);
-    const direction = order === 'asc' ? 'ASC' : 'DESC';
-    const rows = await this.read<EventRow>(
-      `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE position IN (${placeholders(keys.length)}) ORDER BY position ${direction}`,
-      keys,
-    );
-    return rows.map((row) => eventFromRow(row, this.dialect));
+  /** Filtered listing for clients, keyset-paginated in log order (see EventListing). */
+  query(query: EventQuery): Promise<EventPage> {
+    return this.listing.query(query);
   }
 
   /**
@@ -323,22 +285,20 @@ export class EventStore {
       }
       const returned: {
         position: number | string;
+        txid?: string;
         id: string;
         source: string;
       }[] = await runner.query(
-        this.dialect.sql(insertStatement(chunk.length)),
+        this.dialect.sql(insertStatement(chunk.length, this.dialect)),
         parameters,
       );
-      const positions = new Map(
-        returned.map((row) => [
-          identity(row),
-          this.dialect.toNumber(row.position),
-        ]),
+      const cursors = new Map(
+        returned.map((row) => [identity(row), this.dialect.cursorOfRow(row)]),
       );
       for (const row of chunk) {
         row.stored = toStoredEvent(
           row,
-          positions.get(identity(row.event)) as number,
+          cursors.get(identity(row.event)) as LogCursor,
           recordedAt,
         );
       }
@@ -359,7 +319,7 @@ export class EventStore {
       const keys = padToPowerOfTwo(chunk);
       const rows: EventRow[] = await runner.query(
         this.dialect.sql(
-          `SELECT ${EVENT_SELECT_COLUMNS} FROM events WHERE id IN (${placeholders(keys.length)})`,
+          `SELECT ${this.columns} FROM events WHERE id IN (${placeholders(keys.length)})`,
         ),
         keys,
       );
@@ -404,11 +364,11 @@ export class EventStore {
 
 const insertStatements = new Map<number, string>();
 
-function insertStatement(rowCount: number): string {
+function insertStatement(rowCount: number, dialect: SqlDialect): string {
   let sql = insertStatements.get(rowCount);
   if (!sql) {
     const row = `(${placeholders(EVENT_INSERT_COLUMNS.length)})`;
-    sql = `INSERT INTO events (${EVENT_INSERT_COLUMNS.join(', ')}) VALUES ${new Array<string>(rowCount).fill(row).join(', ')} RETURNING position, id, source`;
+    sql = `INSERT INTO events (${EVENT_INSERT_COLUMNS.join(', ')}) VALUES ${new Array<string>(rowCount).fill(row).join(', ')} RETURNING position${dialect.txidColumn}, id, source`;
     insertStatements.set(rowCount, sql);
   }
   return sql;

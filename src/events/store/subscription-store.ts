@@ -2,13 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
+import type { LogCursor } from './event-cursor.js';
 import { SqlDialect } from './sql-dialect.js';
 
 /** A durable subscription's checkpoint and counters, as persisted. */
 export interface SubscriptionState {
   name: string;
-  /** Every event up to and including this position has been handled (or parked). */
+  /**
+   * Every event up to and including this cursor (see event-cursor.ts) has been handled (or
+   * parked); `txid` is 0 on SQLite.
+   */
   position: number;
+  txid: number;
   processed: number;
   failed: number;
   deadLettered: number;
@@ -16,9 +21,22 @@ export interface SubscriptionState {
   lastErrorAt: string | null;
 }
 
+const ASSIGNMENTS =
+  'position = ?, txid = ?, processed = ?, failed = ?, dead_lettered = ?, last_error = ?, last_error_at = ?, updated_at = ?';
+
+/** The stored checkpoint is already further: another instance has taken the subscription over. */
+export class CheckpointConflictError extends Error {
+  constructor(readonly subscription: string) {
+    super(
+      `the checkpoint of ${subscription} has moved on elsewhere: another instance runs it now`,
+    );
+  }
+}
+
 interface SubscriptionRow {
   name: string;
   position: number | string;
+  txid: number | string;
   processed: number | string;
   failed: number | string;
   dead_lettered: number | string;
@@ -38,7 +56,7 @@ export class SubscriptionStore {
 
   async loadAll(): Promise<Map<string, SubscriptionState>> {
     const rows: SubscriptionRow[] = await this.reader.query(
-      'SELECT name, position, processed, failed, dead_lettered, last_error, last_error_at FROM event_subscriptions',
+      'SELECT name, position, txid, processed, failed, dead_lettered, last_error, last_error_at FROM event_subscriptions',
     );
     return new Map(rows.map((row) => [row.name, this.fromRow(row)]));
   }
@@ -47,32 +65,63 @@ export class SubscriptionStore {
   async create(
     runner: QueryRunner,
     name: string,
-    position: number,
+    start: LogCursor,
   ): Promise<void> {
     await runner.query(
       this.dialect.sql(
-        'INSERT INTO event_subscriptions (name, position, processed, failed, dead_lettered, updated_at) VALUES (?, ?, 0, 0, 0, ?) ON CONFLICT (name) DO NOTHING',
+        'INSERT INTO event_subscriptions (name, position, txid, processed, failed, dead_lettered, updated_at) VALUES (?, ?, ?, 0, 0, 0, ?) ON CONFLICT (name) DO NOTHING',
       ),
-      [name, position, new Date().toISOString()],
+      [name, start.position, start.txid, new Date().toISOString()],
     );
   }
 
+  /**
+   * Saves a checkpoint that moves forward (or stays): compare-and-set, so a runner that lost
+   * its subscription to another instance can never move the checkpoint back. Throws
+   * CheckpointConflictError when the stored one is already further, which rolls back whatever
+   * else the unit wrote (a transactional handler's effects).
+   */
   async save(runner: QueryRunner, state: SubscriptionState): Promise<void> {
-    await runner.query(
+    const result: { affected?: number } = await runner.query(
       this.dialect.sql(
-        'UPDATE event_subscriptions SET position = ?, processed = ?, failed = ?, dead_lettered = ?, last_error = ?, last_error_at = ?, updated_at = ? WHERE name = ?',
+        `UPDATE event_subscriptions SET ${ASSIGNMENTS} WHERE name = ? AND (txid < ? OR (txid = ? AND position <= ?))`,
       ),
       [
-        state.position,
-        state.processed,
-        state.failed,
-        state.deadLettered,
-        state.lastError,
-        state.lastErrorAt,
-        new Date().toISOString(),
+        ...this.values(state),
         state.name,
+        state.txid,
+        state.txid,
+        state.position,
       ],
+      true,
     );
+    if (!result.affected) throw new CheckpointConflictError(state.name);
+  }
+
+  /** Moves a checkpoint anywhere, back included: a rewind the caller decided on. */
+  async overwrite(
+    runner: QueryRunner,
+    state: SubscriptionState,
+  ): Promise<void> {
+    await runner.query(
+      this.dialect.sql(
+        `UPDATE event_subscriptions SET ${ASSIGNMENTS} WHERE name = ?`,
+      ),
+      [...this.values(state), state.name],
+    );
+  }
+
+  private values(state: SubscriptionState): unknown[] {
+    return [
+      state.position,
+      state.txid,
+      state.processed,
+      state.failed,
+      state.deadLettered,
+      state.lastError,
+      state.lastErrorAt,
+      new Date().toISOString(),
+    ];
   }
 
   /** Forgets a subscription: its checkpoint and counters. */
@@ -88,6 +137,7 @@ export class SubscriptionStore {
     return {
       name: row.name,
       position: toNumber(row.position),
+      txid: toNumber(row.txid),
       processed: toNumber(row.processed),
       failed: toNumber(row.failed),
       deadLettered: toNumber(row.dead_lettered),

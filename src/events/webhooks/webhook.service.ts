@@ -314,7 +314,7 @@ export class WebhookService
         ? {
             running: true,
             position: state.position,
-            lag: Math.max(0, this.dispatcher.head - state.position),
+            lag: Math.max(0, this.dispatcher.head.position - state.position),
             processed: state.processed,
             failed: state.failed,
             deadLettered: state.deadLettered,
