@@ -1,6 +1,9 @@
 import { type MigrationInterface, type QueryRunner } from 'typeorm';
 import { columnTypes } from '../../../database/column-types.js';
 
+/** The LISTEN/NOTIFY channel of new events; fixed here, as the migration wrote it. */
+const EVENTS_CHANNEL = 'events_committed';
+
 /**
  * On PostgreSQL, positions come from a sequence and concurrent transactions commit them out of
  * order, so readers follow the log by (transaction id, position) instead and read only below
@@ -34,10 +37,21 @@ export class AddTransactionIds1796198883322 implements MigrationInterface {
     await queryRunner.query(
       'CREATE INDEX ix_events_correlation_txid_position ON events (correlation_id, txid, position)',
     );
+    // Every transaction that adds events wakes the other instances' readers at its COMMIT
+    // (PostgreSQL folds a transaction's identical notifications into one), whoever wrote them.
+    await queryRunner.query(
+      `CREATE FUNCTION notify_events_committed() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN PERFORM pg_notify('${EVENTS_CHANNEL}', ''); RETURN NULL; END $$`,
+    );
+    await queryRunner.query(
+      'CREATE TRIGGER events_committed AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION notify_events_committed()',
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     if (queryRunner.connection.options.type === 'postgres') {
+      await queryRunner.query('DROP TRIGGER events_committed ON events');
+      await queryRunner.query('DROP FUNCTION notify_events_committed()');
       await queryRunner.query('DROP INDEX ix_events_correlation_txid_position');
       await queryRunner.query('DROP INDEX ix_events_type_txid_position');
       await queryRunner.query('DROP INDEX ix_events_txid_position');
