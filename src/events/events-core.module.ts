@@ -41,11 +41,13 @@ import { CommandHandler } from './sourcing/command-handler.js';
 import { EventStreams } from './sourcing/event-streams.js';
 import { DeadLetterStore } from './store/dead-letter-store.js';
 import { EventStore } from './store/event-store.js';
+import { LeaseStore } from './store/lease-store.js';
 import { RetentionStore } from './store/retention-store.js';
 import { StorageProbe } from './store/storage-probe.js';
 import { SubscriptionStore } from './store/subscription-store.js';
 import { WebhookSecretVault } from './webhooks/webhook-secret-vault.js';
 import { WebhookStore } from './webhooks/webhook-store.js';
+import { WebhookSync } from './webhooks/webhook-sync.js';
 import { WebhookService } from './webhooks/webhook.service.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
 
@@ -64,6 +66,7 @@ const PROVIDERS = [
   SubscriptionStore,
   DeadLetterStore,
   RetentionStore,
+  LeaseStore,
   StorageProbe,
   CommitFeed,
   GroupCommitWriter,
@@ -99,6 +102,7 @@ const PROVIDERS = [
   WebhookStore,
   WebhookSecretVault,
   WebhookService,
+  WebhookSync,
 ];
 
 /** What the application and its feature modules may inject (see index.ts). */

@@ -27,7 +27,7 @@ export class SubscriptionControl {
    */
   async add(definition: SubscriptionDefinition): Promise<void> {
     await this.dispatcher.started;
-    if (this.dispatcher.runner(definition.name)) {
+    if (this.dispatcher.definition(definition.name)) {
       throw new ConflictError(
         `subscription ${definition.name} already exists`,
         { subscription: definition.name },
@@ -41,7 +41,7 @@ export class SubscriptionControl {
    * also deletes its checkpoint, counters and dead letters.
    */
   async remove(name: string, { forget }: { forget: boolean }): Promise<void> {
-    const runner = await this.dispatcher.detach(name);
+    const runner = await this.dispatcher.forget(name);
     if (!runner || !forget) return;
     await this.writer.runUnit(async (tx) => {
       await this.deadLetters.removeForSubscription(tx.queryRunner, name);

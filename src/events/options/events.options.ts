@@ -49,6 +49,12 @@ export interface EventsOptions {
     /** Production: no generated key; a configured one is required once a webhook exists. */
     production: boolean;
   };
+  cluster: {
+    /** Unique per running process: names the owner of leases. */
+    instanceId: string;
+    /** PostgreSQL: a lease not renewed for this long may be taken over. */
+    leaseTtlMs: number;
+  };
   /** One log line per delivery (log levels info and below). */
   logDeliveries: boolean;
   /** The HTTP surfaces the module mounts; all of them unless turned off. */

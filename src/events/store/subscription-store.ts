@@ -1,7 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
+import {
+  EVENTS_OPTIONS,
+  type EventsOptions,
+} from '../options/events.options.js';
 import type { LogCursor } from './event-cursor.js';
 import { SqlDialect } from './sql-dialect.js';
 
@@ -20,6 +24,14 @@ export interface SubscriptionState {
   lastError: string | null;
   lastErrorAt: string | null;
 }
+
+/** The lease a subscription's runner holds on PostgreSQL. */
+export function subscriptionLease(name: string): string {
+  return `subscription:${name}`;
+}
+
+const SELECT =
+  'SELECT name, position, txid, processed, failed, dead_lettered, last_error, last_error_at FROM event_subscriptions';
 
 const ASSIGNMENTS =
   'position = ?, txid = ?, processed = ?, failed = ?, dead_lettered = ?, last_error = ?, last_error_at = ?, updated_at = ?';
@@ -46,19 +58,36 @@ interface SubscriptionRow {
 
 @Injectable()
 export class SubscriptionStore {
-  private readonly dialect: SqlDialect;
+  readonly dialect: SqlDialect;
+
+  private readonly fence: string;
+  private readonly instanceId: string;
 
   constructor(
     @InjectDataSource(READ_DATA_SOURCE) private readonly reader: DataSource,
+    @Inject(EVENTS_OPTIONS) options: EventsOptions,
   ) {
     this.dialect = SqlDialect.of(reader);
+    this.instanceId = options.cluster.instanceId;
+    // PostgreSQL: only the lease holder saves; FOR SHARE makes a takeover wait for a save in
+    // flight, and a save after a takeover find another owner (see SubscriptionOwnership).
+    this.fence =
+      this.dialect.kind === 'postgres'
+        ? ' AND EXISTS (SELECT 1 FROM event_leases l WHERE l.name = ? AND l.owner = ? FOR SHARE)'
+        : '';
   }
 
   async loadAll(): Promise<Map<string, SubscriptionState>> {
-    const rows: SubscriptionRow[] = await this.reader.query(
-      'SELECT name, position, txid, processed, failed, dead_lettered, last_error, last_error_at FROM event_subscriptions',
-    );
+    const rows: SubscriptionRow[] = await this.reader.query(SELECT);
     return new Map(rows.map((row) => [row.name, this.fromRow(row)]));
+  }
+
+  async load(name: string): Promise<SubscriptionState | undefined> {
+    const rows: SubscriptionRow[] = await this.reader.query(
+      this.dialect.sql(`${SELECT} WHERE name = ?`),
+      [name],
+    );
+    return rows.length > 0 ? this.fromRow(rows[0]) : undefined;
   }
 
   /** Registers a subscription seen for the first time; an existing row is left untouched. */
@@ -84,7 +113,7 @@ export class SubscriptionStore {
   async save(runner: QueryRunner, state: SubscriptionState): Promise<void> {
     const result: { affected?: number } = await runner.query(
       this.dialect.sql(
-        `UPDATE event_subscriptions SET ${ASSIGNMENTS} WHERE name = ? AND (txid < ? OR (txid = ? AND position <= ?))`,
+        `UPDATE event_subscriptions SET ${ASSIGNMENTS} WHERE name = ? AND (txid < ? OR (txid = ? AND position <= ?))${this.fence}`,
       ),
       [
         ...this.values(state),
@@ -92,6 +121,7 @@ export class SubscriptionStore {
         state.txid,
         state.txid,
         state.position,
+        ...(this.fence ? [subscriptionLease(state.name), this.instanceId] : []),
       ],
       true,
     );
