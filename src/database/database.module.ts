@@ -4,7 +4,12 @@ import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { collectMigrations } from './migration-collector.js';
 import {
+  SqliteInstanceLock,
+  SqliteInstanceLockModule,
+} from './sqlite-instance-lock.js';
+import {
   readerOptions,
+  sqlitePath,
   writerOptions,
   type StorageSettings,
 } from './data-source.options.js';
@@ -20,9 +25,17 @@ function storage(config: ConfigService<AppConfig, true>): StorageSettings {
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: async (config: ConfigService<AppConfig, true>) =>
-        writerOptions(storage(config), await collectMigrations()),
+      imports: [SqliteInstanceLockModule],
+      inject: [ConfigService, SqliteInstanceLock],
+      useFactory: async (
+        config: ConfigService<AppConfig, true>,
+        lock: SqliteInstanceLock,
+      ) => {
+        const settings = storage(config);
+        // Before anything opens the database: a second process stops here, untouched.
+        if (settings.store.driver === 'sqlite') lock.hold(sqlitePath(settings));
+        return writerOptions(settings, await collectMigrations());
+      },
     }),
     // Depends on the writer's data source so that it opens after migrations have run.
     TypeOrmModule.forRootAsync({
