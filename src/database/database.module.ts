@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { collectMigrations } from './migration-collector.js';
 import {
@@ -13,6 +14,7 @@ import {
   writerOptions,
   type StorageSettings,
 } from './data-source.options.js';
+import { openWriterDataSource } from './locked-migrations.js';
 import { READ_DATA_SOURCE } from './read-data-source.js';
 
 function storage(config: ConfigService<AppConfig, true>): StorageSettings {
@@ -36,6 +38,8 @@ function storage(config: ConfigService<AppConfig, true>): StorageSettings {
         if (settings.store.driver === 'sqlite') lock.hold(sqlitePath(settings));
         return writerOptions(settings, await collectMigrations());
       },
+      dataSourceFactory: (options) =>
+        openWriterDataSource(options as DataSourceOptions),
     }),
     // Depends on the writer's data source so that it opens after migrations have run.
     TypeOrmModule.forRootAsync({

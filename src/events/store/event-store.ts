@@ -99,6 +99,16 @@ export class EventStore {
     return row ? this.dialect.cursorOfRow(row) : { ...LOG_START };
   }
 
+  /** How many events follow `after` in log order, counting up to `cap`. */
+  async countAfter(after: LogCursor, cap: number): Promise<number> {
+    const { condition, parameters } = this.dialect.beyond(after);
+    const [row] = await this.read<{ total: number | string }>(
+      `SELECT COUNT(*) AS total FROM (SELECT 1 FROM events WHERE ${condition} LIMIT ?) AS later`,
+      [...parameters, cap],
+    );
+    return this.dialect.toNumber(row.total);
+  }
+
   /** Settled events after `after`, in log order. */
   async readAfter(after: LogCursor, limit: number): Promise<StoredEvent[]> {
     const { condition, parameters } = this.dialect.beyond(after);
