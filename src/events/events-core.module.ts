@@ -11,6 +11,7 @@ import { PublishPolicy } from './bus/publish-policy.js';
 import { UnitOfWork } from './bus/unit-of-work.js';
 import { GroupCommitWriter } from './bus/writer/group-commit-writer.js';
 import { CloudEventIngress } from './cloudevents/cloud-event-ingress.js';
+import { ClusterJobs } from './dispatch/cluster-jobs.js';
 import { ClusterView } from './dispatch/cluster-view.js';
 import { CommitListener } from './dispatch/commit-listener.js';
 import { CommittedLog } from './dispatch/committed-log.js';
@@ -83,6 +84,7 @@ const PROVIDERS = [
   CloudEventIngress,
   LiveEvents,
   // delivery
+  ClusterJobs,
   ClusterView,
   CommitListener,
   SubscriptionFactory,

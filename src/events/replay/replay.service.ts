@@ -1,3 +1,8 @@
+import { ClusterJobs } from '../dispatch/cluster-jobs.js';
+import {
+  ReplayRunningElsewhereError,
+  ResetElsewhereError,
+} from '../errors/replay.errors.js';
 import { compareCursors, type LogCursor } from '../store/event-cursor.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
@@ -76,6 +81,7 @@ export class ReplayService implements BeforeApplicationShutdown {
     private readonly store: EventStore,
     private readonly writer: GroupCommitWriter,
     private readonly live: LiveEvents,
+    private readonly cluster: ClusterJobs,
   ) {}
 
   /** What `start` would deliver, without running any handler. */
@@ -97,6 +103,8 @@ export class ReplayService implements BeforeApplicationShutdown {
     const counts = await this.count(definition, range, types);
     const total = [...counts.values()].reduce((sum, count) => sum + count, 0);
     this.assertNoneRunning(definition.name);
+    const held = await this.cluster.tryHold(`replay:${definition.name}`);
+    if (!held) throw new ReplayRunningElsewhereError(definition.name);
     const job = new ReplayJob(
       definition.name,
       request.reset ? 'reset' : 'range',
@@ -104,11 +112,15 @@ export class ReplayService implements BeforeApplicationShutdown {
       total,
     );
     this.remember(job);
-    void job.whenFinished().then((finished) => this.report(finished));
+    void job.whenFinished().then((finished) => {
+      this.report(finished);
+      return held.release();
+    });
     if (request.reset) {
       await this.rebuild(definition, await this.store.settledHead(), job).catch(
-        (error) => {
+        async (error) => {
           this.jobs.delete(job.id);
+          await held.release();
           throw error;
         },
       );
@@ -202,13 +214,14 @@ export class ReplayService implements BeforeApplicationShutdown {
     types: EventPattern[] | undefined;
     selection: ReplaySelection;
   }> {
-    const runner = this.dispatcher.runner(request.subscription);
-    if (!runner) throw new SubscriptionNotFoundError(request.subscription);
-    const { definition } = runner;
+    const definition = this.dispatcher.definition(request.subscription);
+    if (!definition) throw new SubscriptionNotFoundError(request.subscription);
     if (!definition.replayable) throw new NotReplayableError(definition.name);
     if (request.reset) {
       assertResetAlone(request);
       if (!definition.reset) throw new NoResetHookError(definition.name);
+      if (!this.dispatcher.runner(definition.name))
+        throw new ResetElsewhereError(definition.name);
     }
     assertRangeConsistent(request);
     const head = await this.store.head();

@@ -1,3 +1,4 @@
+import { ClusterJobs } from '../dispatch/cluster-jobs.js';
 import { LOG_START } from '../store/event-cursor.js';
 import {
   EVENTS_OPTIONS,
@@ -45,6 +46,7 @@ export class RetentionService
   constructor(
     private readonly store: RetentionStore,
     private readonly writer: GroupCommitWriter,
+    private readonly jobs: ClusterJobs,
     @Inject(EVENTS_OPTIONS) options: EventsOptions,
   ) {
     this.retentionDays = options.retention.days;
@@ -62,9 +64,14 @@ export class RetentionService
     clearInterval(this.timer);
   }
 
-  /** Prunes now; null when retention is off (retention_days: 0). One run at a time. */
+  /**
+   * Prunes now; null when retention is off (retention_days: 0) or another instance is pruning.
+   * One run at a time, across instances too.
+   */
   pruneNow(now = new Date()): Promise<PruneReport | null> {
-    this.running ??= this.prune(now).finally(() => (this.running = undefined));
+    this.running ??= this.jobs
+      .runAlone('job:retention', () => this.prune(now), null)
+      .finally(() => (this.running = undefined));
     return this.running;
   }
 
