@@ -339,7 +339,7 @@ describe('querying events', () => {
       expect(
         page.events.map((event: CloudEvent) => event.streamversion),
       ).toEqual([2, 3]);
-      expect(page.next).toBe('4');
+      expect(page.next).toBe(4);
     });
 
     it('answers 404 for a stream without events', async () => {

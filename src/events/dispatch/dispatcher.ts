@@ -182,7 +182,7 @@ export class Dispatcher
       if (!this.ownership && state && !this.runners.has(definition.name))
         this.launch(definition, state);
     }
-    void this.ownership?.tick();
+    await this.ownership?.tick();
   }
 
   launch(definition: SubscriptionDefinition, state: SubscriptionState): void {
