@@ -119,8 +119,11 @@ async function measureAt(
       let pagesWithNext = 0;
       for (let i = 0; i < samples + 20; i++) {
         // Half the pages start at a random cursor, as a client paging through does.
+        // SQLite: a cursor is the position alone (txid 0).
         const after =
-          i % 2 === 0 ? undefined : Math.floor(pick() * size * 0.9) || 1;
+          i % 2 === 0
+            ? undefined
+            : { txid: 0, position: Math.floor(pick() * size * 0.9) || 1 };
         const query: EventQuery = {
           limit: LIMIT,
           order: 'asc',

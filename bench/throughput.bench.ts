@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     let maxLag = 0;
     let lastPosition = 0;
     const memory = new MemorySampler(() => {
-      maxLag = Math.max(maxLag, dispatcher.head - lowest());
+      maxLag = Math.max(maxLag, dispatcher.head.position - lowest());
     }).start(100);
 
     progress(

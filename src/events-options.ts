@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { AppConfig } from './config/app-config.js';
 import { sqlitePath } from './database/data-source.options.js';
@@ -57,6 +59,12 @@ export function eventsOptionsFrom(
         types: nats.relay.types,
       },
       consumer: { ...nats.consumer },
+    },
+    cluster: {
+      instanceId:
+        event.cluster.instance_id ??
+        `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      leaseTtlMs: event.cluster.lease_ttl,
     },
     logDeliveries: DELIVERY_LOG_LEVELS.has(config.log.level),
     grpc: config.grpc.enabled,

@@ -399,9 +399,9 @@ describe(`fuzz: every route with generated input (seed ${SEED})`, () => {
     });
 
     const stored: CloudEvent[] = [];
-    let after: number | null = 0;
+    let after: string | null = '0';
     for (let page = 0; page < 200 && after !== null; page++) {
-      const body: { events: CloudEvent[]; next: number | null } =
+      const body: { events: CloudEvent[]; next: string | null } =
         await expectOk('GET', `/events?limit=1000&after=${after}`);
       stored.push(...body.events);
       after = body.next;

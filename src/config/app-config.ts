@@ -228,6 +228,27 @@ export class StreamConfig {
   buffer_bytes = 1024 * 1024;
 }
 
+export class ClusterConfig {
+  /**
+   * How this instance is named in leases, /events/stats and /health; default: host name,
+   * process id and a random suffix, different at every start.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{1,100}$/)
+  instance_id?: string;
+
+  /**
+   * PostgreSQL: how long a lease on a subscription (or a job) lasts without renewal. Renewed
+   * every third of it; a dead instance's subscriptions are taken over within about 5/3 of it.
+   */
+  @DurationMs()
+  @IsDurationMs()
+  @Min(1_000)
+  @Max(60_000)
+  lease_ttl = 5_000;
+}
+
 export class EventConfig {
   /** CloudEvents `source` of events this service publishes. */
   @IsString()
@@ -254,6 +275,10 @@ export class EventConfig {
   @ValidateNested()
   @Type(() => StreamConfig)
   stream = new StreamConfig();
+
+  @ValidateNested()
+  @Type(() => ClusterConfig)
+  cluster = new ClusterConfig();
 }
 
 export class MetricsConfig {

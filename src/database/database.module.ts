@@ -1,13 +1,20 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { collectMigrations } from './migration-collector.js';
 import {
+  SqliteInstanceLock,
+  SqliteInstanceLockModule,
+} from './sqlite-instance-lock.js';
+import {
   readerOptions,
+  sqlitePath,
   writerOptions,
   type StorageSettings,
 } from './data-source.options.js';
+import { openWriterDataSource } from './locked-migrations.js';
 import { READ_DATA_SOURCE } from './read-data-source.js';
 
 function storage(config: ConfigService<AppConfig, true>): StorageSettings {
@@ -20,9 +27,19 @@ function storage(config: ConfigService<AppConfig, true>): StorageSettings {
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: async (config: ConfigService<AppConfig, true>) =>
-        writerOptions(storage(config), await collectMigrations()),
+      imports: [SqliteInstanceLockModule],
+      inject: [ConfigService, SqliteInstanceLock],
+      useFactory: async (
+        config: ConfigService<AppConfig, true>,
+        lock: SqliteInstanceLock,
+      ) => {
+        const settings = storage(config);
+        // Before anything opens the database: a second process stops here, untouched.
+        if (settings.store.driver === 'sqlite') lock.hold(sqlitePath(settings));
+        return writerOptions(settings, await collectMigrations());
+      },
+      dataSourceFactory: (options) =>
+        openWriterDataSource(options as DataSourceOptions),
     }),
     // Depends on the writer's data source so that it opens after migrations have run.
     TypeOrmModule.forRootAsync({

@@ -11,6 +11,9 @@ import { PublishPolicy } from './bus/publish-policy.js';
 import { UnitOfWork } from './bus/unit-of-work.js';
 import { GroupCommitWriter } from './bus/writer/group-commit-writer.js';
 import { CloudEventIngress } from './cloudevents/cloud-event-ingress.js';
+import { ClusterJobs } from './dispatch/cluster-jobs.js';
+import { ClusterView } from './dispatch/cluster-view.js';
+import { CommitListener } from './dispatch/commit-listener.js';
 import { CommittedLog } from './dispatch/committed-log.js';
 import { DeadLetterService } from './dispatch/dead-letter.service.js';
 import { DeliveryStatusService } from './dispatch/delivery-status.service.js';
@@ -43,6 +46,7 @@ import { CommandHandler } from './sourcing/command-handler.js';
 import { EventStreams } from './sourcing/event-streams.js';
 import { DeadLetterStore } from './store/dead-letter-store.js';
 import { EventStore } from './store/event-store.js';
+import { LeaseStore } from './store/lease-store.js';
 import { RetentionStore } from './store/retention-store.js';
 import { StorageProbe } from './store/storage-probe.js';
 import { SubscriptionStore } from './store/subscription-store.js';
@@ -53,6 +57,7 @@ import { NatsHealth } from './nats/nats-health.js';
 import { NatsRelay } from './nats/nats-relay.js';
 import { WebhookSecretVault } from './webhooks/webhook-secret-vault.js';
 import { WebhookStore } from './webhooks/webhook-store.js';
+import { WebhookSync } from './webhooks/webhook-sync.js';
 import { WebhookService } from './webhooks/webhook.service.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { CommitTelemetry } from './bus/commit-telemetry.js';
@@ -72,6 +77,7 @@ const PROVIDERS = [
   SubscriptionStore,
   DeadLetterStore,
   RetentionStore,
+  LeaseStore,
   StorageProbe,
   CommitFeed,
   GroupCommitWriter,
@@ -88,6 +94,9 @@ const PROVIDERS = [
   LiveEvents,
   CommitTelemetry,
   // delivery
+  ClusterJobs,
+  ClusterView,
+  CommitListener,
   SubscriptionFactory,
   SubscriptionExplorer,
   CommittedLog,
@@ -115,6 +124,7 @@ const PROVIDERS = [
   InboundStore,
   NatsConsumer,
   NatsHealth,
+  WebhookSync,
 ];
 
 /** What the application and its feature modules may inject (see index.ts). */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { EventsHealth } from '../events/index.js';
+import { EventsHealth, type SubscriptionLag } from '../events/index.js';
 
 /**
  * Reports every durable subscription's lag and which are more than health.max_lag events behind
@@ -15,23 +15,36 @@ export class SubscriptionsHealthIndicator {
     private readonly events: EventsHealth,
   ) {}
 
-  check(key: string) {
+  async check(key: string) {
+    const session = this.health.check(key);
+    let subscriptions: SubscriptionLag[];
+    try {
+      subscriptions = await this.events.subscriptions();
+    } catch {
+      return session.down({
+        instance: this.events.instanceId,
+        error: 'the database cannot be read',
+      });
+    }
     const lag: Record<string, number> = {};
+    const owners: Record<string, string | null> = {};
     const behind: string[] = [];
     const blocking: string[] = [];
-    for (const subscription of this.events.subscriptions()) {
+    for (const subscription of subscriptions) {
       lag[subscription.name] = subscription.lag;
+      owners[subscription.name] = subscription.owner;
       if (!subscription.behind) continue;
       behind.push(subscription.name);
       if (subscription.failReadinessOnLag) blocking.push(subscription.name);
     }
     const details = {
+      instance: this.events.instanceId,
+      owners,
       lag,
       max_lag: this.events.maxLag,
       behind,
       blocking_readiness: blocking,
     };
-    const session = this.health.check(key);
     return blocking.length === 0 ? session.up(details) : session.down(details);
   }
 }

@@ -10,7 +10,6 @@ import {
   type DeliveryOutcome,
   type EventsHealth,
   type EventsTelemetry,
-  type StoredEvent,
 } from '../events/index.js';
 import { BoundedLabels } from './bounded-labels.js';
 
@@ -101,9 +100,15 @@ export class EventMetrics implements EventsTelemetry {
       help: 'Events committed after the subscription checkpoint',
       labelNames: ['subscription'] as const,
       registers: [this.registry],
-      collect: () => {
+      // Lags come from the database (the same on every instance). When it cannot be read, the
+      // last values stay: the scrape still answers, and /health says what is wrong.
+      collect: async () => {
+        const subscriptions = await this.health
+          ?.subscriptions()
+          .catch(() => undefined);
+        if (subscriptions === undefined) return;
         lag.reset();
-        for (const { name, lag: behind } of this.health?.subscriptions() ?? [])
+        for (const { name, lag: behind } of subscriptions)
           lag.set({ subscription: name }, behind);
       },
     });
@@ -126,7 +131,7 @@ export class EventMetrics implements EventsTelemetry {
     this.health = health;
   }
 
-  committed(events: readonly StoredEvent[]): void {
+  committed(events: readonly { readonly type: string }[]): void {
     this.commitGroupSize.observe(events.length);
     for (const event of events)
       this.published.inc({ type: this.types.of(event.type) });

@@ -158,6 +158,7 @@ export interface SubscriptionStatsBody {
 }
 
 export interface StatsBody {
+  instance: string;
   published: number;
   stored: number;
   head: number;

@@ -1,3 +1,4 @@
+import { createTestDatabase } from './services.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,12 @@ export async function startTestApp(
   options: CreateAppOptions = {},
 ): Promise<TestApp> {
   const databasePath = join(directory, 'events.db');
+  const postgres = await postgresForThisRun(overrides);
+  if (postgres)
+    overrides = deepMerge(overrides, {
+      event: { store: { driver: 'postgres' } },
+      database: { url: postgres.url },
+    });
   const configFor = (extra: ConfigOverrides) =>
     loadConfig({
       env: {},
@@ -107,9 +114,24 @@ export async function startTestApp(
       if (closed) return;
       closed = true;
       await app.close();
+      await postgres?.drop();
     },
   };
   return handle;
+}
+
+/**
+ * TEST_STORE=postgres runs the same test files against PostgreSQL: each app a test boots gets
+ * a database of its own, dropped when it closes. A test that chose its store keeps it.
+ */
+async function postgresForThisRun(
+  overrides: ConfigOverrides,
+): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  if (process.env.TEST_STORE !== 'postgres') return undefined;
+  const store = (overrides.event as { store?: { driver?: string } } | undefined)
+    ?.store;
+  if (store?.driver !== undefined) return undefined;
+  return createTestDatabase();
 }
 
 /** The app of a describe block (useTestApp), with the temporary directory it runs in. */

@@ -9,6 +9,12 @@ import {
   EVENTS_OPTIONS,
   type EventsOptions,
 } from '../options/events.options.js';
+import {
+  compareCursors,
+  cursorOf,
+  LOG_START,
+  type LogCursor,
+} from '../store/event-cursor.js';
 import { EventStore } from '../store/event-store.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { EventTail } from './event-tail.js';
@@ -17,26 +23,37 @@ import { EventTail } from './event-tail.js';
 // events/s in the throughput benchmark); a longer tail only turns more events into old-generation
 // garbage (peak RSS 472 MB at 20,000, 325 MB at 5,000).
 const TAIL_CAPACITY = 5_000;
-// The fallback when no commit notification arrives (another process wrote to the database).
+// The safety net when no wake-up arrives (another process wrote and its notice was lost).
 const HEAD_POLL_MS = 1_000;
+// A commit of ours not yet settled (an older transaction elsewhere still runs): look again soon.
+const SETTLE_RECHECK_MS = 25;
 
 /**
- * The committed log as subscriptions read it: recent events from the in-memory tail while it
- * covers them, the store otherwise, and the newest position known. New commits (from this
- * process's writer, or seen by polling the store) wake whoever listens.
+ * The committed log as subscriptions read it, and the newest settled cursor known (see
+ * event-cursor.ts). On SQLite (one writer) recent events come from the in-memory tail while it
+ * covers them; on PostgreSQL other instances write too, so reads always go to the store, below
+ * the oldest running transaction. New commits (this process's writer, a wake-up from another
+ * instance, or polling) wake whoever listens.
  */
 @Injectable()
 export class CommittedLog implements OnApplicationShutdown {
   private readonly logger = new Logger(CommittedLog.name);
   private readonly tail: EventTail;
+  private readonly storeOnly: boolean;
   /** Newest position committed by this process's writer. */
   private committedHead = 0;
-  private knownHead = 0;
+  /** Newest cursor committed by this process's writer (PostgreSQL: maybe not settled yet). */
+  private committedCursor: LogCursor = { ...LOG_START };
+  private knownHead: LogCursor = { ...LOG_START };
   /** A COMMIT failed: the store may hold events this process never saw committed. */
   private headUncertain = false;
   private readonly listeners = new Set<() => void>();
   private unsubscribe: (() => void)[] = [];
   private poll: NodeJS.Timeout | undefined;
+  private recheck: NodeJS.Timeout | undefined;
+  private recheckMs = SETTLE_RECHECK_MS;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
 
   constructor(
     private readonly store: EventStore,
@@ -44,10 +61,12 @@ export class CommittedLog implements OnApplicationShutdown {
     @Inject(EVENTS_OPTIONS) options: EventsOptions,
   ) {
     this.tail = new EventTail(TAIL_CAPACITY, options.bus.tailBytes);
+    this.storeOnly = store.dialect.kind === 'postgres';
+    if (this.storeOnly) this.tail.stopCovering();
   }
 
   /** Starts following commits; returns the head it started from. */
-  async follow(): Promise<number> {
+  async follow(): Promise<LogCursor> {
     // Subscribe before reading the head: every commit is then either below it or in the tail.
     this.unsubscribe = [
       this.feed.subscribe((events) => this.onCommitted(events)),
@@ -56,21 +75,22 @@ export class CommittedLog implements OnApplicationShutdown {
         this.headUncertain = true;
       }),
     ];
-    const head = await this.store.head();
-    this.tail.reset(head);
-    this.knownHead = Math.max(this.knownHead, head);
-    this.committedHead = Math.max(this.committedHead, head);
-    this.poll = setInterval(() => void this.pollHead(), HEAD_POLL_MS);
+    const head = await this.store.settledHead();
+    this.tail.reset(head.position);
+    if (compareCursors(head, this.knownHead) > 0) this.knownHead = head;
+    this.committedHead = Math.max(this.committedHead, head.position);
+    this.poll = setInterval(() => void this.refresh(), HEAD_POLL_MS);
     this.poll.unref();
-    return head;
+    return this.knownHead;
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.poll);
+    clearTimeout(this.recheck);
     for (const unsubscribe of this.unsubscribe) unsubscribe();
   }
 
-  get head(): number {
+  get head(): LogCursor {
     return this.knownHead;
   }
 
@@ -80,37 +100,90 @@ export class CommittedLog implements OnApplicationShutdown {
     return () => this.listeners.delete(listener);
   }
 
-  /** Committed events after a position: from the tail when it covers it, else the store. */
-  async readAfter(after: number, limit: number): Promise<StoredEvent[]> {
-    return (
-      this.tail.readAfter(after, limit) ?? this.store.readAfter(after, limit)
-    );
+  /** Another instance says it committed events: look for a new settled head. */
+  wakeUp(): void {
+    void this.refresh();
+  }
+
+  /** Settled events after a cursor: from the tail when it covers it, else the store. */
+  async readAfter(after: LogCursor, limit: number): Promise<StoredEvent[]> {
+    const cached = this.storeOnly
+      ? null
+      : this.tail.readAfter(after.position, limit);
+    return cached ?? this.store.readAfter(after, limit);
   }
 
   private onCommitted(events: readonly StoredEvent[]): void {
+    const newest = events[events.length - 1];
+    if (this.storeOnly) {
+      // Settled only once every older transaction has ended: the store tells.
+      const cursor = cursorOf(newest);
+      if (compareCursors(cursor, this.committedCursor) > 0)
+        this.committedCursor = cursor;
+      this.recheckMs = SETTLE_RECHECK_MS;
+      void this.refresh();
+      return;
+    }
     this.tail.append(events);
     this.headUncertain = false;
-    const newest = events[events.length - 1].position;
-    this.committedHead = Math.max(this.committedHead, newest);
-    this.knownHead = Math.max(this.knownHead, newest);
+    this.committedHead = Math.max(this.committedHead, newest.position);
+    if (newest.position > this.knownHead.position)
+      this.knownHead = { txid: 0, position: newest.position };
     this.wake();
   }
 
-  private async pollHead(): Promise<void> {
-    try {
-      const head = await this.store.head();
-      if (head <= this.knownHead) return;
-      if (head > this.committedHead && !this.headUncertain) {
-        // Someone else writes to this log: only the store has the whole picture now.
-        this.tail.stopCovering();
-      }
-      this.knownHead = head;
-      this.wake();
-    } catch (error) {
-      this.logger.warn(
-        `could not read the log head: ${(error as Error).message}`,
-      );
+  /** Reads the settled head (one read at a time; a request meanwhile runs one more). */
+  private refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
     }
+    this.refreshing = this.refreshLoop().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async refreshLoop(): Promise<void> {
+    do {
+      this.refreshAgain = false;
+      try {
+        this.advanceTo(await this.store.settledHead());
+      } catch (error) {
+        this.logger.warn(
+          `could not read the log head: ${(error as Error).message}`,
+        );
+        return;
+      }
+    } while (this.refreshAgain);
+    if (compareCursors(this.knownHead, this.committedCursor) < 0)
+      this.recheckSoon();
+  }
+
+  private advanceTo(head: LogCursor): void {
+    if (compareCursors(head, this.knownHead) <= 0) return;
+    if (
+      !this.storeOnly &&
+      head.position > this.committedHead &&
+      !this.headUncertain
+    ) {
+      // Someone else writes to this log: only the store has the whole picture now.
+      this.tail.stopCovering();
+    }
+    this.knownHead = head;
+    this.wake();
+  }
+
+  /** Backs off up to the poll interval while an old transaction holds the horizon back. */
+  private recheckSoon(): void {
+    if (this.recheck) return;
+    const delay = this.recheckMs;
+    this.recheckMs = Math.min(this.recheckMs * 2, HEAD_POLL_MS);
+    this.recheck = setTimeout(() => {
+      this.recheck = undefined;
+      void this.refresh();
+    }, delay);
+    this.recheck.unref();
   }
 
   private wake(): void {

@@ -49,6 +49,12 @@ export class DeadLetterService {
       );
     }
     const runner = this.dispatcher.runner(deadLetter.subscription);
+    if (!runner && this.dispatcher.definition(deadLetter.subscription)) {
+      throw new ConflictError(
+        `subscription ${deadLetter.subscription} runs on another instance, which alone can retry its dead letters; try again (the load balancer may send the request there)`,
+        { subscription: deadLetter.subscription, reason: 'runs_elsewhere' },
+      );
+    }
     if (!runner) {
       throw new ConflictError(
         `subscription ${deadLetter.subscription} is not running in this application; discard the entry or restore its handler`,

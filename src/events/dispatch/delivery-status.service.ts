@@ -1,3 +1,4 @@
+import { compareCursors, cursorOf } from '../store/event-cursor.js';
 import { Injectable } from '@nestjs/common';
 import { EventNotFoundError } from '../errors/not-found.errors.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
@@ -66,7 +67,9 @@ export class DeliveryStatusService {
           attempt: retry.attempt,
           nextAttemptAt: retry.nextAttemptAt,
         });
-      } else if (runner.snapshot.position >= event.position) {
+      } else if (
+        compareCursors(runner.checkpoint.cursor, cursorOf(event)) >= 0
+      ) {
         subscriptions.push({ subscription, status: 'delivered' });
       } else {
         subscriptions.push({ subscription, status: 'pending' });

@@ -14,6 +14,8 @@ import {
   EVENTS_OPTIONS,
   type EventsOptions,
 } from '../options/events.options.js';
+import { LOG_START, type LogCursor } from '../store/event-cursor.js';
+import { LeaseStore } from '../store/lease-store.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
 import {
   SubscriptionStore,
@@ -27,6 +29,7 @@ import {
 } from './runner/subscription-runner.js';
 import type { SubscriptionDefinition } from './subscription-definition.js';
 import { SubscriptionExplorer } from './subscription-explorer.js';
+import { SubscriptionOwnership } from './subscription-ownership.js';
 import { WorkerPool } from './worker-pool.js';
 
 /**
@@ -41,6 +44,10 @@ export class Dispatcher
 {
   private readonly logger = new Logger(Dispatcher.name);
   private readonly runners = new Map<string, SubscriptionRunner>();
+  /** Every subscription this instance knows (its own, and webhooks); some run elsewhere. */
+  private readonly wanted = new Map<string, SubscriptionDefinition>();
+  /** PostgreSQL: which instance runs which subscription. Absent on SQLite: all run here. */
+  readonly ownership: SubscriptionOwnership | undefined;
   private readonly deps: RunnerDependencies;
   readonly graceMs: number;
   private stopListening: (() => void) | undefined;
@@ -57,9 +64,24 @@ export class Dispatcher
     deadLetters: DeadLetterStore,
     private readonly writer: GroupCommitWriter,
     live: LiveEvents,
+    leases: LeaseStore,
     @Inject(EVENTS_OPTIONS) options: EventsOptions,
   ) {
     this.graceMs = options.handlers.shutdownGraceMs;
+    this.ownership =
+      subscriptions.dialect.kind === 'postgres'
+        ? new SubscriptionOwnership(
+            leases,
+            options.cluster.instanceId,
+            options.cluster.leaseTtlMs,
+            {
+              wanted: () => [...this.wanted.keys()],
+              running: () => [...this.runners.keys()],
+              start: (name) => this.startOwned(name),
+              stop: async (name) => void (await this.detach(name)),
+            },
+          )
+        : undefined;
     this.deps = {
       readEvents: (after, limit) => this.log.readAfter(after, limit),
       head: () => this.log.head,
@@ -88,6 +110,7 @@ export class Dispatcher
       for (const runner of this.runners.values()) runner.notify();
     });
     await this.launchAll(definitions, head);
+    await this.ownership?.start();
     this.logger.log(
       `${definitions.length} durable subscription(s): ${definitions.map((d) => d.name).join(', ') || 'none'}`,
     );
@@ -96,9 +119,13 @@ export class Dispatcher
 
   async beforeApplicationShutdown(): Promise<void> {
     this.writer.stopAccepting();
+    await this.ownership?.stop();
     await Promise.all(
       [...this.runners.values()].map((runner) => runner.stop(this.graceMs)),
     );
+    await this.ownership?.releaseAll().catch((error: Error) => {
+      this.logger.warn(`leases left to expire: ${error.message}`);
+    });
     this.stopListening?.();
     await this.writer.close();
   }
@@ -111,7 +138,17 @@ export class Dispatcher
     return this.runners.get(name);
   }
 
-  get head(): number {
+  definitionNames(): string[] {
+    return [...this.wanted.keys()];
+  }
+
+  /** A subscription this instance knows, whether it runs here or on another instance. */
+  definition(name: string): SubscriptionDefinition | undefined {
+    return this.wanted.get(name);
+  }
+
+  /** Newest settled cursor this process knows of. */
+  get head(): LogCursor {
     return this.log.head;
   }
 
@@ -123,7 +160,7 @@ export class Dispatcher
    */
   async launchAll(
     definitions: SubscriptionDefinition[],
-    head = this.log.head,
+    head: LogCursor = this.log.head,
   ): Promise<void> {
     let states: Map<string, SubscriptionState>;
     try {
@@ -144,16 +181,38 @@ export class Dispatcher
         );
     }
     for (const definition of definitions) {
+      this.wanted.set(definition.name, definition);
       const state = states.get(definition.name);
-      if (state && !this.runners.has(definition.name))
+      if (!this.ownership && state && !this.runners.has(definition.name))
         this.launch(definition, state);
     }
+    await this.ownership?.tick();
   }
 
   launch(definition: SubscriptionDefinition, state: SubscriptionState): void {
     const runner = new SubscriptionRunner(definition, state, this.deps);
     this.runners.set(definition.name, runner);
     runner.start();
+  }
+
+  /**
+   * No longer runs `name` anywhere this instance decides: stops its runner here and gives
+   * its lease back (a webhook deleted, say).
+   */
+  async forget(name: string): Promise<SubscriptionRunner | undefined> {
+    this.wanted.delete(name);
+    const runner = await this.detach(name);
+    await this.ownership?.release(name);
+    return runner;
+  }
+
+  /** The lease on `name` is ours (PostgreSQL): start it from its stored checkpoint. */
+  private async startOwned(name: string): Promise<void> {
+    const definition = this.wanted.get(name);
+    if (!definition || this.runners.has(name)) return;
+    const state = await this.subscriptions.load(name);
+    if (!state) throw new Error(`${name} has no checkpoint row yet`);
+    this.launch(definition, state);
   }
 
   /** Stops a runner and forgets it (its running handler may finish within shutdown_grace). */
@@ -167,7 +226,7 @@ export class Dispatcher
 
   private async registerNew(
     definitions: SubscriptionDefinition[],
-    head: number,
+    head: LogCursor,
   ): Promise<Map<string, SubscriptionState>> {
     const known = await this.subscriptions.loadAll();
     const fresh = definitions.filter(
@@ -176,7 +235,7 @@ export class Dispatcher
     if (fresh.length === 0) return known;
     await this.writer.runUnit(async (tx) => {
       for (const definition of fresh) {
-        const start = definition.startFrom === 'now' ? head : 0;
+        const start = definition.startFrom === 'now' ? head : LOG_START;
         await this.subscriptions.create(tx.queryRunner, definition.name, start);
       }
     });

@@ -8,10 +8,12 @@ import { DeadLetterStore } from '../store/dead-letter-store.js';
 import { EventStore } from '../store/event-store.js';
 import { RetentionStore } from '../store/retention-store.js';
 import type { RetryState } from './runner/subscription-runner.js';
-import { Dispatcher } from './dispatcher.js';
+import { ClusterView } from './cluster-view.js';
 
 export interface SubscriptionStats {
   name: string;
+  /** The instance running it (from the database); null while nobody holds it. */
+  owner: string | null;
   patterns: string[];
   transactional: boolean;
   replayable: boolean;
@@ -31,6 +33,8 @@ export interface SubscriptionStats {
 }
 
 export interface EventStats {
+  /** The instance answering: `pendingCommit` and `retrying` are its own, in memory. */
+  instance: string;
   /** Events ever committed: those in the store plus those pruned. */
   published: number;
   /** Events in the store now. */
@@ -55,7 +59,7 @@ export class EventStatsService {
   constructor(
     private readonly store: EventStore,
     private readonly deadLetters: DeadLetterStore,
-    private readonly dispatcher: Dispatcher,
+    private readonly cluster: ClusterView,
     private readonly writer: GroupCommitWriter,
     private readonly retention: RetentionStore,
     @Inject(EVENTS_OPTIONS) options: EventsOptions,
@@ -65,22 +69,28 @@ export class EventStatsService {
   }
 
   async stats(): Promise<EventStats> {
-    const [stored, head, parked, pruning] = await Promise.all([
+    const [stored, head, parked, pruning, cluster] = await Promise.all([
       this.store.count(),
       this.store.head(),
       this.deadLetters.countBySubscription(),
       this.retention.totals(),
+      this.cluster.subscriptions(),
     ]);
     const subscribers: Record<string, number> = {};
-    const subscriptions = this.dispatcher.all.map(
-      (runner): SubscriptionStats => {
-        const { definition, snapshot } = runner;
+    const subscriptions = cluster.map(
+      ({
+        definition,
+        state: snapshot,
+        owner,
+        lag,
+        runner,
+      }): SubscriptionStats => {
         for (const pattern of definition.patterns) {
           subscribers[pattern.source] = (subscribers[pattern.source] ?? 0) + 1;
         }
-        const lag = Math.max(0, head - snapshot.position);
         return {
           name: definition.name,
+          owner,
           patterns: definition.patterns.map((pattern) => pattern.source),
           transactional: definition.transactional,
           replayable: definition.replayable,
@@ -92,7 +102,7 @@ export class EventStatsService {
           failed: snapshot.failed,
           deadLettered: snapshot.deadLettered,
           parked: parked.get(definition.name) ?? 0,
-          retrying: runner.retrying ?? null,
+          retrying: runner?.retrying ?? null,
           lastError: snapshot.lastError,
           lastErrorAt: snapshot.lastErrorAt,
         };
@@ -101,6 +111,7 @@ export class EventStatsService {
     const sum = (pick: (s: SubscriptionStats) => number) =>
       subscriptions.reduce((total, s) => total + pick(s), 0);
     return {
+      instance: this.cluster.instanceId,
       published: stored + pruning.pruned,
       stored,
       head,

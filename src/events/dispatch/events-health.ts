@@ -5,12 +5,14 @@ import {
   EVENTS_OPTIONS,
   type EventsOptions,
 } from '../options/events.options.js';
-import { Dispatcher } from './dispatcher.js';
+import { ClusterView } from './cluster-view.js';
 
 export type { StorageFault } from '../bus/writer/storage-health.js';
 
 export interface SubscriptionLag {
   name: string;
+  /** The instance running it; null while nobody holds it. */
+  owner: string | null;
   /** Events committed after its checkpoint. */
   lag: number;
   /** More than maxLag events behind. */
@@ -27,11 +29,16 @@ export class EventsHealth {
 
   constructor(
     private readonly writer: GroupCommitWriter,
-    private readonly dispatcher: Dispatcher,
+    private readonly cluster: ClusterView,
     @Inject(EVENTS_OPTIONS) options: EventsOptions,
   ) {
     this.maxLag = options.maxLag;
     this.capacity = options.bus.bufferSize;
+  }
+
+  /** This instance's name in leases and stats. */
+  get instanceId(): string {
+    return this.cluster.instanceId;
   }
 
   /** Why the store cannot be written right now, or null when it can. */
@@ -44,16 +51,18 @@ export class EventsHealth {
     return { pending: this.writer.pending, capacity: this.capacity };
   }
 
-  subscriptions(): SubscriptionLag[] {
-    const head = this.dispatcher.head;
-    return this.dispatcher.all.map(({ definition, snapshot }) => {
-      const lag = Math.max(0, head - snapshot.position);
-      return {
-        name: definition.name,
-        lag,
-        behind: lag > this.maxLag,
-        failReadinessOnLag: definition.failReadinessOnLag,
-      };
-    });
+  /** Every subscription's lag and owner, read from the database (the same on every instance). */
+  async subscriptions(): Promise<SubscriptionLag[]> {
+    return (await this.cluster.subscriptions()).map(
+      ({ definition, lag, owner }) => {
+        return {
+          name: definition.name,
+          owner,
+          lag,
+          behind: lag > this.maxLag,
+          failReadinessOnLag: definition.failReadinessOnLag,
+        };
+      },
+    );
   }
 }

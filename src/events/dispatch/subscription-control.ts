@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConflictError } from '../../common/errors/domain-error.js';
 import type { Transaction } from '../bus/transaction.js';
 import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
+import { LOG_START } from '../store/event-cursor.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
 import {
   SubscriptionStore,
@@ -26,7 +27,7 @@ export class SubscriptionControl {
    */
   async add(definition: SubscriptionDefinition): Promise<void> {
     await this.dispatcher.started;
-    if (this.dispatcher.runner(definition.name)) {
+    if (this.dispatcher.definition(definition.name)) {
       throw new ConflictError(
         `subscription ${definition.name} already exists`,
         { subscription: definition.name },
@@ -40,7 +41,7 @@ export class SubscriptionControl {
    * also deletes its checkpoint, counters and dead letters.
    */
   async remove(name: string, { forget }: { forget: boolean }): Promise<void> {
-    const runner = await this.dispatcher.detach(name);
+    const runner = await this.dispatcher.forget(name);
     if (!runner || !forget) return;
     await this.writer.runUnit(async (tx) => {
       await this.deadLetters.removeForSubscription(tx.queryRunner, name);
@@ -60,12 +61,15 @@ export class SubscriptionControl {
   ): Promise<SubscriptionState> {
     const runner = await this.dispatcher.detach(name);
     if (!runner) throw new Error(`subscription ${name} is not running`);
-    const rewound: SubscriptionState = { ...runner.snapshot, position: 0 };
+    const rewound: SubscriptionState = {
+      ...runner.snapshot,
+      ...LOG_START,
+    };
     try {
       await this.writer.runUnit(
         async (tx) => {
           await clear(tx);
-          await this.subscriptions.save(tx.queryRunner, rewound);
+          await this.subscriptions.overwrite(tx.queryRunner, rewound);
         },
         { timeoutMs: null },
       );

@@ -4,6 +4,7 @@ import {
   EVENTS_OPTIONS,
   type EventsOptions,
 } from '../options/events.options.js';
+import { cursorOf } from '../store/event-cursor.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { Dispatcher } from './dispatcher.js';
 
@@ -27,10 +28,15 @@ export class SynchronousDelivery extends DeliveryBarrier {
     if (!this.synchronous || events.length === 0) return;
     const waits: Promise<void>[] = [];
     for (const runner of this.dispatcher.all) {
-      let last = 0;
+      let last: StoredEvent | undefined;
       for (const event of events)
-        if (runner.matches(event.type)) last = Math.max(last, event.position);
-      if (last > 0) waits.push(runner.reached(last));
+        if (
+          runner.matches(event.type) &&
+          (!last || event.position > last.position)
+        )
+          last = event;
+      // One unit's events share a transaction: the highest position comes last in log order.
+      if (last) waits.push(runner.reached(cursorOf(last)));
     }
     await Promise.all(waits);
   }

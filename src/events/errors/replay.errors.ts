@@ -35,3 +35,23 @@ export class ResetNotCancellableError extends ConflictError {
     );
   }
 }
+
+/** Several instances: another one replays to this subscription right now. */
+export class ReplayRunningElsewhereError extends ConflictError {
+  constructor(subscription: string) {
+    super(
+      `another instance is replaying to subscription ${subscription}; wait for it to finish`,
+      { subscription, reason: 'replay_running' },
+    );
+  }
+}
+
+/** Several instances: a reset rewinds the runner, which runs on another instance. */
+export class ResetElsewhereError extends ConflictError {
+  constructor(subscription: string) {
+    super(
+      `subscription ${subscription} runs on another instance, which alone can reset it; try again (the load balancer may send the request there) or see GET /events/stats for its owner`,
+      { subscription, reason: 'runs_elsewhere' },
+    );
+  }
+}

@@ -13,6 +13,11 @@ import {
   type EventsOptions,
 } from '../options/events.options.js';
 import type { EventPattern } from '../patterns/event-pattern.js';
+import {
+  compareCursors,
+  cursorOf,
+  type LogCursor,
+} from '../store/event-cursor.js';
 import { EventStore } from '../store/event-store.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { TooManyStreamsError } from './grpc-errors.js';
@@ -34,7 +39,7 @@ export type FollowerSink = NodeJS.EventEmitter & {
 
 /**
  * Follows the log for a Subscribe stream: the stored events after a position, then each new
- * one as it commits. Every read goes to the store, from the position of the last event
+ * one as it commits. Every read goes to the store, from the cursor of the last event
  * emitted, so nothing is skipped or emitted twice however commits and reads interleave; a
  * commit only wakes the reader early. A client that reads slowly holds the reader back
  * (no page is read while the sink waits to drain) rather than growing memory.
@@ -53,10 +58,10 @@ export class EventFollower implements BeforeApplicationShutdown {
     this.maxPageBytes = options.query.maxPageBytes;
   }
 
-  /** `pattern` undefined: every event. `after`: 0 for the start of the log. */
+  /** `pattern` undefined: every event. `after`: LOG_START for the start of the log. */
   follow(
     pattern: EventPattern | undefined,
-    after: number,
+    after: LogCursor,
     sink: FollowerSink,
   ): Observable<StoredEvent> {
     return new Observable<StoredEvent>((subscriber) => {
@@ -95,17 +100,17 @@ export class EventFollower implements BeforeApplicationShutdown {
 
   private async run(
     pattern: EventPattern | undefined,
-    after: number,
+    after: LogCursor,
     sink: FollowerSink,
     subscriber: Subscriber<StoredEvent>,
     wake: WakeSignal,
     signal: AbortSignal,
   ): Promise<void> {
-    let position = after;
+    let cursor = after;
     while (!signal.aborted) {
       const page = await this.store.query({
         type: pattern,
-        after: position,
+        after: cursor,
         limit: PAGE_SIZE,
         order: 'asc',
         maxBytes: this.maxPageBytes,
@@ -113,10 +118,9 @@ export class EventFollower implements BeforeApplicationShutdown {
       if (signal.aborted) return;
       for (const event of page.events) subscriber.next(event);
       // A pattern page may end on rows it read but did not match: continue past them too.
-      position = Math.max(
-        position,
-        page.next ?? page.events.at(-1)?.position ?? position,
-      );
+      const last = page.events.at(-1);
+      const reached = page.next ?? (last ? cursorOf(last) : cursor);
+      if (compareCursors(reached, cursor) > 0) cursor = reached;
       if (sink.writableNeedDrain) await drained(sink, signal);
       else if (page.next === null) await wake.wait(IDLE_POLL_MS);
     }

@@ -1,4 +1,5 @@
 import type { ExtensionValue, StoredEvent } from '../store/stored-event.js';
+import { cursorOf } from '../store/event-cursor.js';
 import { encodeCursor } from './grpc-cursor.js';
 
 /** events.v1.Event as @grpc/proto-loader takes it (keepCase, longs as numbers). */
@@ -40,7 +41,7 @@ export function toEventMessage(event: StoredEvent): EventMessage {
     causation_id: event.causationId ?? '',
     recorded_at: event.recordedAt,
     extensions: extensionText(metadata.extensions),
-    cursor: encodeCursor(event.position),
+    cursor: encodeCursor(cursorOf(event)),
   };
   // A non-JSON payload is stored as base64 text (see CloudEvents data_base64).
   if (metadata.dataBase64)

@@ -116,9 +116,14 @@ export class EventServiceController {
   async query(
     request: QueryRequestMessage,
   ): Promise<{ events: EventMessage[]; next: string }> {
-    const page = await this.store.query(
-      readQueryRequest(request, this.maxPageBytes),
-    );
+    const query = readQueryRequest(request, this.maxPageBytes);
+    const after = request.after
+      ? await this.store.clientCursor(
+          decodeCursor(request.after, 'after'),
+          'after',
+        )
+      : undefined;
+    const page = await this.store.query({ ...query, after });
     return {
       events: page.events.map(toEventMessage),
       next: page.next === null ? '' : encodeCursor(page.next),
@@ -127,16 +132,19 @@ export class EventServiceController {
 
   @GrpcMethod(SERVICE, 'Subscribe')
   @Roles('reader')
-  subscribe(
+  async subscribe(
     request: { pattern?: string; cursor?: string },
     _metadata: Metadata,
     call: ServerWritableStream<unknown, EventMessage>,
-  ): Observable<EventMessage> {
+  ): Promise<Observable<EventMessage>> {
     const pattern =
       request.pattern === undefined || request.pattern === ''
         ? undefined
         : EventPattern.parse(request.pattern, 'pattern');
-    const after = decodeCursor(request.cursor ?? '', 'cursor');
+    const after = await this.store.clientCursor(
+      decodeCursor(request.cursor ?? '', 'cursor'),
+      'cursor',
+    );
     return this.follower
       .follow(pattern?.matchesEverything ? undefined : pattern, after, call)
       .pipe(map(toEventMessage));

@@ -1,26 +1,16 @@
-import { InvalidInputError } from '../../common/errors/domain-error.js';
-import { MAX_POSITION } from '../../common/validation/integer.decorators.js';
+import {
+  LOG_START,
+  decodeCursor as decodeClientCursor,
+  encodeCursor,
+  type ClientCursor,
+} from '../store/event-cursor.js';
 
-// The one place where a gRPC cursor is made and read. Clients treat it as opaque; today it is
-// the decimal position that GET /events gives as `next`, so either API's cursor resumes the
-// other. A new form of cursor changes these two functions and nothing else.
+// A gRPC cursor is the cursor GET /events gives as `next` and GET /events/stream as `id:`
+// (store/event-cursor.ts), so any API's cursor resumes the others. Opaque to clients.
 
-const DIGITS = /^[0-9]{1,16}$/;
+export { encodeCursor };
 
-/** The cursor that resumes just after the event at `position`. */
-export function encodeCursor(position: number): string {
-  return String(position);
-}
-
-/** The position a cursor resumes after; empty: before the first event (0). */
-export function decodeCursor(cursor: string, field: string): number {
-  if (cursor === '') return 0;
-  const position = DIGITS.test(cursor) ? Number(cursor) : Number.NaN;
-  if (!(position <= MAX_POSITION)) {
-    throw new InvalidInputError(
-      field,
-      `${field} is not a cursor this service gave out (an Event.cursor, or the next of a page)`,
-    );
-  }
-  return position;
+/** A cursor as a call carries it; empty: before the first event. */
+export function decodeCursor(cursor: string, field: string): ClientCursor {
+  return cursor === '' ? { ...LOG_START } : decodeClientCursor(cursor, field);
 }

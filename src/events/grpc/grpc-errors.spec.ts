@@ -64,9 +64,14 @@ describe('toGrpcError', () => {
 });
 
 describe('gRPC cursors', () => {
-  it('reads back the position a cursor was made from; empty is the start', () => {
-    expect(decodeCursor(encodeCursor(42), 'cursor')).toBe(42);
-    expect(decodeCursor('', 'cursor')).toBe(0);
+  it('reads back the cursor it was made from; empty is the start', () => {
+    expect(
+      decodeCursor(encodeCursor({ txid: 0, position: 42 }), 'cursor'),
+    ).toEqual({ position: 42 });
+    expect(
+      decodeCursor(encodeCursor({ txid: 7, position: 42 }), 'cursor'),
+    ).toEqual({ txid: 7, position: 42 });
+    expect(decodeCursor('', 'cursor')).toEqual({ txid: 0, position: 0 });
   });
 
   it.each(['-1', '1.5', 'abc', ' 1', '99999999999999999', '9007199254740992'])(

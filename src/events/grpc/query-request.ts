@@ -5,7 +5,6 @@ import { validationError } from '../../common/http/validation.pipe.js';
 import { ListEventsQuery } from '../http/dto/list-events.query.js';
 import { EventPattern } from '../patterns/event-pattern.js';
 import type { EventQuery } from '../store/event-query.js';
-import { decodeCursor } from './grpc-cursor.js';
 
 /** events.v1.QueryRequest as received: proto3 leaves empty text and zero out. */
 export interface QueryRequestMessage {
@@ -25,11 +24,14 @@ const ORDERS: Record<string, 'asc' | 'desc'> = {
   ORDER_DESC: 'desc',
 };
 
-/** A Query call as the store's EventQuery, checked by the rules of GET /events' query string. */
+/**
+ * A Query call as the store's EventQuery, checked by the rules of GET /events' query string;
+ * `after` is left to the caller, which resolves it against the store (see grpc-cursor.ts).
+ */
 export function readQueryRequest(
   request: QueryRequestMessage,
   maxPageBytes: number,
-): EventQuery {
+): Omit<EventQuery, 'after'> {
   const order = ORDERS[String(request.order ?? 'ORDER_UNSPECIFIED')];
   if (order === undefined)
     throw new InvalidInputError(
@@ -55,7 +57,6 @@ export function readQueryRequest(
     forbidNonWhitelisted: true,
   });
   if (errors.length > 0) throw validationError(errors);
-  const after = text(request.after);
   return {
     type:
       query.type === undefined
@@ -71,7 +72,6 @@ export function readQueryRequest(
       query.until === undefined
         ? undefined
         : new Date(query.until).toISOString(),
-    after: after === undefined ? undefined : decodeCursor(after, 'after'),
     limit: query.limit,
     order: query.order,
     maxBytes: maxPageBytes,

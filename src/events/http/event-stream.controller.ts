@@ -9,7 +9,6 @@ import {
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../../security/index.js';
 import { EventPattern } from '../patterns/event-pattern.js';
-import { positionOfCursor } from '../stream/event-cursor.js';
 import { EventStreamHub } from '../stream/event-stream-hub.js';
 import { StreamEventsQuery } from './dto/stream-events.query.js';
 
@@ -52,9 +51,9 @@ export class EventStreamController {
         : EventPattern.parse(query.type, 'type');
     const after =
       lastEventId !== undefined
-        ? positionOfCursor(lastEventId, 'last-event-id')
+        ? await this.hub.cursor(lastEventId, 'last-event-id')
         : query.after !== undefined
-          ? positionOfCursor(query.after, 'after')
+          ? await this.hub.cursor(query.after, 'after')
           : await this.hub.head();
     this.hub.admit();
     // The headers set so far (security, CORS, correlation id) go out with the stream.

@@ -50,6 +50,11 @@ import {
   toCloudEvent,
   type CloudEventJson,
 } from '../cloudevents/cloud-event.mapper.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  type LogCursor,
+} from '../store/event-cursor.js';
 import { EventSourceQuery } from './dto/event-source.query.js';
 import { ListEventsQuery } from './dto/list-events.query.js';
 import { PublishEventDto } from './dto/publish-event.dto.js';
@@ -162,11 +167,11 @@ export class EventsController {
   @Get()
   @Roles('reader')
   @ApiOperation({
-    summary: 'List events with filters, in position order, keyset-paginated',
+    summary: 'List events with filters, in log order, keyset-paginated',
     description:
       'A type pattern (with * or **) is matched in code while rows are read in position order: ' +
       'a page reads at most 10,000 rows, and when it stops there it answers the events found so ' +
-      'far (possibly none) with `next`, the last position read; follow `next` until it is null. ' +
+      'far (possibly none) with `next`, where it stopped; follow `next` until it is null. ' +
       'With Accept: application/cloudevents-batch+json the page is a CloudEvents batch (a JSON ' +
       'array) and the next page is linked in the Link header (rel="next").',
   })
@@ -176,8 +181,10 @@ export class EventsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<
-    { events: CloudEventJson[]; next: number | null } | CloudEventJson[]
+    { events: CloudEventJson[]; next: string | null } | CloudEventJson[]
   > {
+    const after =
+      query.after === undefined ? undefined : await this.cursor(query.after);
     const page = await this.store.query({
       type:
         query.type === undefined
@@ -193,20 +200,25 @@ export class EventsController {
         query.until === undefined
           ? undefined
           : new Date(query.until).toISOString(),
-      after: query.after,
+      after,
       limit: query.limit,
       order: query.order,
       maxBytes: this.maxPageBytes,
     });
     const events = page.events.map(toCloudEvent);
+    const next = page.next === null ? null : encodeCursor(page.next);
     if (acceptsCloudEventBatch(request.headers.accept)) {
       void reply.header('content-type', CLOUDEVENT_BATCH_CONTENT_TYPE);
-      if (page.next !== null) {
-        void reply.header('link', nextPageLink(request.url, page.next));
+      if (next !== null) {
+        void reply.header('link', nextPageLink(request.url, next));
       }
       return events;
     }
-    return { events, next: page.next };
+    return { events, next };
+  }
+
+  private cursor(text: string): Promise<LogCursor> {
+    return this.store.clientCursor(decodeCursor(text, 'after'), 'after');
   }
 
   @Get(':id')
@@ -230,8 +242,8 @@ export class EventsController {
 }
 
 /** The same listing with `after` moved to the next page (RFC 8288 Link, rel="next"). */
-function nextPageLink(url: string, next: number): string {
+function nextPageLink(url: string, next: string): string {
   const target = new URL(url, 'http://localhost');
-  target.searchParams.set('after', String(next));
+  target.searchParams.set('after', next);
   return `<${target.pathname}${target.search}>; rel="next"`;
 }

@@ -1,5 +1,3 @@
-import type { StoredEvent } from '../store/stored-event.js';
-
 export type DeliveryOutcome = 'ok' | 'failed';
 
 /**
@@ -9,8 +7,11 @@ export type DeliveryOutcome = 'ok' | 'failed';
  * must not throw.
  */
 export interface EventsTelemetry {
-  /** One commit group reached the store: its events, in log order. */
-  committed(events: readonly StoredEvent[]): void;
+  /**
+   * One commit group reached the store: its events (stored events; only what telemetry reads
+   * is named here, so the options stay a leaf of the platform), in log order.
+   */
+  committed(events: readonly { readonly type: string }[]): void;
   /** One handler call (one event, or one batch named by its last event) finished. */
   delivered(
     subscription: string,

@@ -62,6 +62,12 @@ export interface EventsOptions {
   };
   /** NATS JetStream relay and consumer; both off unless enabled. */
   nats: NatsOptions;
+  cluster: {
+    /** Unique per running process: names the owner of leases. */
+    instanceId: string;
+    /** PostgreSQL: a lease not renewed for this long may be taken over. */
+    leaseTtlMs: number;
+  };
   /** One log line per delivery (log levels info and below). */
   logDeliveries: boolean;
   /** Where the platform reports commits, deliveries, retries and dead letters (metrics). */

@@ -1,3 +1,9 @@
+import { ClusterJobs } from '../dispatch/cluster-jobs.js';
+import {
+  ReplayRunningElsewhereError,
+  ResetElsewhereError,
+} from '../errors/replay.errors.js';
+import { compareCursors, type LogCursor } from '../store/event-cursor.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   Injectable,
@@ -75,6 +81,7 @@ export class ReplayService implements BeforeApplicationShutdown {
     private readonly store: EventStore,
     private readonly writer: GroupCommitWriter,
     private readonly live: LiveEvents,
+    private readonly cluster: ClusterJobs,
   ) {}
 
   /** What `start` would deliver, without running any handler. */
@@ -96,6 +103,8 @@ export class ReplayService implements BeforeApplicationShutdown {
     const counts = await this.count(definition, range, types);
     const total = [...counts.values()].reduce((sum, count) => sum + count, 0);
     this.assertNoneRunning(definition.name);
+    const held = await this.cluster.tryHold(`replay:${definition.name}`);
+    if (!held) throw new ReplayRunningElsewhereError(definition.name);
     const job = new ReplayJob(
       definition.name,
       request.reset ? 'reset' : 'range',
@@ -103,12 +112,18 @@ export class ReplayService implements BeforeApplicationShutdown {
       total,
     );
     this.remember(job);
-    void job.whenFinished().then((finished) => this.report(finished));
+    void job.whenFinished().then((finished) => {
+      this.report(finished);
+      return held.release();
+    });
     if (request.reset) {
-      await this.rebuild(definition, range.toPosition, job).catch((error) => {
-        this.jobs.delete(job.id);
-        throw error;
-      });
+      await this.rebuild(definition, await this.store.settledHead(), job).catch(
+        async (error) => {
+          this.jobs.delete(job.id);
+          await held.release();
+          throw error;
+        },
+      );
       return job;
     }
     const replay = new RangeReplay(
@@ -169,7 +184,7 @@ export class ReplayService implements BeforeApplicationShutdown {
    */
   private async rebuild(
     definition: SubscriptionDefinition,
-    head: number,
+    head: LogCursor,
     job: ReplayJob,
   ): Promise<void> {
     const rewound = await this.control.rewind(
@@ -183,7 +198,8 @@ export class ReplayService implements BeforeApplicationShutdown {
       failed: runner.snapshot.deadLettered - rewound.deadLettered,
     }));
     void runner.reached(head).then(() => {
-      if (runner.snapshot.position >= head) job.finish('completed');
+      if (compareCursors(runner.checkpoint.cursor, head) >= 0)
+        job.finish('completed');
       else
         job.finish(
           'cancelled',
@@ -198,13 +214,14 @@ export class ReplayService implements BeforeApplicationShutdown {
     types: EventPattern[] | undefined;
     selection: ReplaySelection;
   }> {
-    const runner = this.dispatcher.runner(request.subscription);
-    if (!runner) throw new SubscriptionNotFoundError(request.subscription);
-    const { definition } = runner;
+    const definition = this.dispatcher.definition(request.subscription);
+    if (!definition) throw new SubscriptionNotFoundError(request.subscription);
     if (!definition.replayable) throw new NotReplayableError(definition.name);
     if (request.reset) {
       assertResetAlone(request);
       if (!definition.reset) throw new NoResetHookError(definition.name);
+      if (!this.dispatcher.runner(definition.name))
+        throw new ResetElsewhereError(definition.name);
     }
     assertRangeConsistent(request);
     const head = await this.store.head();

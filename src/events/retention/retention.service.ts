@@ -1,3 +1,5 @@
+import { ClusterJobs } from '../dispatch/cluster-jobs.js';
+import { LOG_START } from '../store/event-cursor.js';
 import {
   EVENTS_OPTIONS,
   type EventsOptions,
@@ -44,6 +46,7 @@ export class RetentionService
   constructor(
     private readonly store: RetentionStore,
     private readonly writer: GroupCommitWriter,
+    private readonly jobs: ClusterJobs,
     @Inject(EVENTS_OPTIONS) options: EventsOptions,
   ) {
     this.retentionDays = options.retention.days;
@@ -61,16 +64,22 @@ export class RetentionService
     clearInterval(this.timer);
   }
 
-  /** Prunes now; null when retention is off (retention_days: 0). One run at a time. */
+  /**
+   * Prunes now; null when retention is off (retention_days: 0) or another instance is pruning.
+   * One run at a time, across instances too.
+   */
   pruneNow(now = new Date()): Promise<PruneReport | null> {
-    this.running ??= this.prune(now).finally(() => (this.running = undefined));
+    this.running ??= this.jobs
+      .runAlone('job:retention', () => this.prune(now), null)
+      .finally(() => (this.running = undefined));
     return this.running;
   }
 
   private async prune(now: Date): Promise<PruneReport | null> {
     if (this.retentionDays === 0) return null;
     const cutoff = new Date(now.getTime() - this.retentionDays * DAY_MS);
-    const upToPosition = (await this.store.lowestCheckpoint()) ?? 0;
+    const upTo = (await this.store.lowestCheckpoint()) ?? { ...LOG_START };
+    const upToPosition = upTo.position;
     const report: PruneReport = {
       cutoff: cutoff.toISOString(),
       upToPosition,
@@ -82,7 +91,7 @@ export class RetentionService
           const count = await this.store.pruneBatch(
             tx.queryRunner,
             report.cutoff,
-            upToPosition,
+            upTo,
             BATCH,
           );
           if (count > 0) {

@@ -1,3 +1,4 @@
+import { ClusterJobs } from '../dispatch/cluster-jobs.js';
 import {
   Injectable,
   Logger,
@@ -34,6 +35,7 @@ export class SagaOrchestrator
     private readonly uow: UnitOfWork,
     private readonly store: SagaStore,
     private readonly ownedStreams: OwnedStreams,
+    private readonly jobs: ClusterJobs,
   ) {}
 
   /**
@@ -64,9 +66,9 @@ export class SagaOrchestrator
    * Returns how many it took up.
    */
   sweep(now = Date.now()): Promise<number> {
-    this.sweeping ??= this.sweepAll(now).finally(
-      () => (this.sweeping = undefined),
-    );
+    this.sweeping ??= this.jobs
+      .runAlone('job:saga-sweep', () => this.sweepAll(now), 0)
+      .finally(() => (this.sweeping = undefined));
     return this.sweeping;
   }
 

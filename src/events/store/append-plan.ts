@@ -1,4 +1,5 @@
 import { ConcurrencyError } from '../errors/concurrency.error.js';
+import type { LogCursor } from './event-cursor.js';
 import { parseMetadata, storedEvent } from './event-payload.js';
 import type { ExpectedVersion } from './new-event.js';
 import type { PreparedEvent } from './prepare-event.js';
@@ -149,13 +150,14 @@ export function collectResult(plan: RequestPlan): {
 /** The stored form of a planned row once the database (or a test double) gave it a position. */
 export function toStoredEvent(
   row: PlannedRow,
-  position: number,
+  { position, txid }: LogCursor,
   recordedAt: string,
 ): StoredEvent {
   const { event } = row;
   return storedEvent(
     {
       position,
+      txid: txid === 0 ? undefined : txid,
       id: event.id,
       type: event.type,
       source: event.source,

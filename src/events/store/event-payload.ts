@@ -7,7 +7,9 @@ const PAYLOAD_LENGTH = Symbol('payloadLength');
 const ENVELOPE_BYTES = 400;
 
 /** Every field of a stored event but its payload. */
-export type StoredEventFields = Omit<StoredEvent, 'data'>;
+export type StoredEventFields = Omit<StoredEvent, 'data' | 'txid'> & {
+  txid?: number;
+};
 
 /**
  * A stored event whose `data` is an own, enumerable accessor that parses its JSON on first
@@ -25,6 +27,7 @@ export function storedEvent(
   let parsed = json === null;
   return {
     position: fields.position,
+    txid: fields.txid,
     id: fields.id,
     type: fields.type,
     source: fields.source,

@@ -1,4 +1,6 @@
 import type { EventPattern } from '../patterns/event-pattern.js';
+import type { LogCursor } from './event-cursor.js';
+import type { SqlDialect } from './sql-dialect.js';
 import type { StoredEvent } from './stored-event.js';
 
 export interface EventQuery {
@@ -8,8 +10,8 @@ export interface EventQuery {
   /** Event time bounds (ISO-8601 UTC): since inclusive, until exclusive. */
   since?: string;
   until?: string;
-  /** Keyset cursor: a position; the page starts just past it in the listing's order. */
-  after?: number;
+  /** Keyset cursor: the page starts just past it in the listing's order. */
+  after?: LogCursor;
   limit: number;
   order: 'asc' | 'desc';
   /** A page ends early, with its `next` cursor, before it would exceed this many bytes. */
@@ -23,7 +25,7 @@ export interface EventPage {
    * its byte bound sets it, as does a pattern page that stopped at its scan budget (possibly
    * with no events).
    */
-  next: number | null;
+  next: LogCursor | null;
 }
 
 /** The number of '.' in `type`: one less than its segments; the same SQL on both engines. */
@@ -39,13 +41,19 @@ export function typeFilteredInSql(query: EventQuery): boolean {
 }
 
 /**
- * One SELECT of `columns`, ordered by position so that `after` works as a keyset cursor.
+ * One SELECT of `columns`, in log order (see SqlDialect.logOrder) so that `after` works as a
+ * keyset cursor, over settled rows only, so a page never moves past a row still to commit.
  * A type pattern narrows by an index range on its literal prefix (and, inside that range, by
  * its segment count); no regular expression runs in SQL, the exact match is the caller's.
  */
 export function buildEventQuery(
   query: EventQuery,
-  { columns, after, limit }: { columns: string; after?: number; limit: number },
+  {
+    columns,
+    after,
+    limit,
+  }: { columns: string; after?: LogCursor; limit: number },
+  dialect: SqlDialect,
 ): { sql: string; parameters: unknown[] } {
   const conditions: string[] = [];
   const parameters: unknown[] = [];
@@ -72,15 +80,15 @@ export function buildEventQuery(
   if (query.since !== undefined) where('time >= ?', query.since);
   if (query.until !== undefined) where('time < ?', query.until);
   if (after !== undefined) {
-    where(query.order === 'asc' ? 'position > ?' : 'position < ?', after);
+    const beyond = dialect.beyond(after, query.order === 'asc' ? '>' : '<');
+    where(beyond.condition, ...beyond.parameters);
   }
+  where(dialect.settled);
 
-  const filter =
-    conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
   const direction = query.order === 'asc' ? 'ASC' : 'DESC';
   parameters.push(limit);
   return {
-    sql: `SELECT ${columns} FROM events ${filter} ORDER BY position ${direction} LIMIT ?`,
+    sql: `SELECT ${columns}${dialect.txidColumn} FROM events WHERE ${conditions.join(' AND ')} ORDER BY ${dialect.logOrder(direction)} LIMIT ?`,
     parameters,
   };
 }

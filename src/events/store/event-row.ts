@@ -19,10 +19,17 @@ export const EVENT_INSERT_COLUMNS = [
   'recorded_at',
 ] as const;
 
-export const EVENT_SELECT_COLUMNS = `position, ${EVENT_INSERT_COLUMNS.join(', ')}`;
+const COLUMNS = `position, ${EVENT_INSERT_COLUMNS.join(', ')}`;
+
+/** Every column a StoredEvent is built from; the transaction id where there is one. */
+export function eventSelectColumns(dialect: SqlDialect): string {
+  return COLUMNS + dialect.txidColumn;
+}
 
 export interface EventRow {
   position: number | string;
+  /** PostgreSQL only (see SqlDialect.txidColumn). */
+  txid?: string;
   id: string;
   type: string;
   source: string;
@@ -42,6 +49,7 @@ export function eventFromRow(row: EventRow, dialect: SqlDialect): StoredEvent {
   return storedEvent(
     {
       position: dialect.toNumber(row.position),
+      txid: row.txid === undefined ? undefined : dialect.toNumber(row.txid),
       id: row.id,
       type: row.type,
       source: row.source,

@@ -11,6 +11,8 @@ export const ENVELOPE_BYTES = 512;
 
 export interface SizedRow {
   position: number;
+  /** PostgreSQL: the writing transaction (see event-cursor.ts); 0 on SQLite. */
+  txid: number;
   bytes: number;
 }
 
@@ -22,26 +24,33 @@ export function takeWithinBytes(
   rows: SizedRow[],
   limit: number,
   maxBytes: number,
-): { positions: number[]; cut: boolean } {
+): { positions: number[]; last: SizedRow | undefined; cut: boolean } {
   const positions: number[] = [];
   let total = 0;
+  let last: SizedRow | undefined;
   for (const row of rows) {
     if (positions.length === limit) break;
     total += row.bytes + ENVELOPE_BYTES;
     if (positions.length > 0 && total > maxBytes)
-      return { positions, cut: true };
+      return { positions, last, cut: true };
     positions.push(row.position);
+    last = row;
   }
-  return { positions, cut: false };
+  return { positions, last, cut: false };
 }
 
 /** Rows as the database returns them: bigints may come back as text (PostgreSQL). */
 export function sizedRow(
-  row: { position: number | string; bytes: number | string | null },
+  row: {
+    position: number | string;
+    txid?: string;
+    bytes: number | string | null;
+  },
   toNumber: (value: unknown) => number,
 ): SizedRow {
   return {
     position: toNumber(row.position),
+    txid: row.txid === undefined ? 0 : toNumber(row.txid),
     bytes: row.bytes === null ? 0 : toNumber(row.bytes),
   };
 }

@@ -9,22 +9,24 @@ const MIN_CHUNK = 1_000;
 
 export interface TypedPosition {
   position: number;
+  /** PostgreSQL: the writing transaction (see event-cursor.ts). */
+  txid?: number;
   type: string;
   /** What the row weighs in a response (see page-bytes.ts). */
   bytes: number;
 }
 
 /** Up to `limit` candidate rows after the cursor (none: from the start), in listing order. */
-export type ReadCandidates = (
-  after: number | undefined,
+export type ReadCandidates<C = number> = (
+  after: C | undefined,
   limit: number,
 ) => Promise<TypedPosition[]>;
 
-export interface PatternScan {
+export interface PatternScan<C = number> {
   /** Positions of the matching rows, in listing order, at most `limit`. */
   positions: number[];
   /** Where the next page starts; null when the candidates ran out. */
-  next: number | null;
+  next: C | null;
 }
 
 /**
@@ -34,17 +36,25 @@ export interface PatternScan {
  * answers what it found and the last position it read: every row up to there has been looked
  * at.
  */
-export async function scanForPattern(
+export async function scanForPattern<C = number>(
   pattern: EventPattern,
   {
     after,
     limit,
     maxBytes = Number.POSITIVE_INFINITY,
-  }: { after?: number; limit: number; maxBytes?: number },
-  read: ReadCandidates,
+    cursorOf = (row) => row.position as C,
+  }: {
+    after?: C;
+    limit: number;
+    maxBytes?: number;
+    /** A row's cursor in listing order (default: its position). */
+    cursorOf?: (row: TypedPosition) => C;
+  },
+  read: ReadCandidates<C>,
   budget = PATTERN_SCAN_BUDGET,
-): Promise<PatternScan> {
+): Promise<PatternScan<C>> {
   const positions: number[] = [];
+  const matched: C[] = [];
   let bytes = 0;
   let cursor = after;
   let scanned = 0;
@@ -55,13 +65,14 @@ export async function scanForPattern(
     for (const row of rows) {
       if (pattern.matches(row.type)) {
         if (positions.length === limit)
-          return { positions, next: positions[limit - 1] };
+          return { positions, next: matched[limit - 1] };
         bytes += row.bytes + ENVELOPE_BYTES;
         if (positions.length > 0 && bytes > maxBytes)
-          return { positions, next: positions[positions.length - 1] };
+          return { positions, next: matched[matched.length - 1] };
         positions.push(row.position);
+        matched.push(cursorOf(row));
       }
-      cursor = row.position;
+      cursor = cursorOf(row);
     }
     scanned += rows.length;
     if (rows.length < size) return { positions, next: null };

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
+import type { LogCursor } from './event-cursor.js';
 import { SqlDialect } from './sql-dialect.js';
 
 export interface RetentionTotals {
@@ -25,30 +26,33 @@ export class RetentionStore {
     this.dialect = SqlDialect.of(reader);
   }
 
-  /** The lowest checkpoint of all registered subscriptions; null when there are none. */
-  async lowestCheckpoint(): Promise<number | null> {
+  /** The lowest checkpoint of all registered subscriptions, in log order; null when none. */
+  async lowestCheckpoint(): Promise<LogCursor | null> {
     const [row] = (await this.reader.query(
-      'SELECT MIN(position) AS lowest FROM event_subscriptions',
-    )) as { lowest: number | string | null }[];
-    return row?.lowest == null ? null : this.dialect.toNumber(row.lowest);
+      `SELECT position, txid FROM event_subscriptions ORDER BY ${this.dialect.logOrder()} LIMIT 1`,
+    )) as { position: number | string; txid: number | string }[];
+    return row ? this.dialect.cursorOfRow(row) : null;
   }
 
   /** Deletes up to `limit` prunable events, oldest first; returns how many. */
   async pruneBatch(
     runner: QueryRunner,
     cutoff: string,
-    upToPosition: number,
+    upTo: LogCursor,
     limit: number,
   ): Promise<number> {
+    // Every subscription has passed these rows in log order (a pair on PostgreSQL, where a
+    // row below the lowest position may still be ahead of a checkpoint).
+    const passed = this.dialect.beyond(upTo, '<=');
     const result = await runner.query(
       this.dialect.sql(
         `DELETE FROM events WHERE position IN (
            SELECT e.position FROM events e
-           WHERE e.position <= ? AND e.recorded_at < ? AND e.stream_id IS NULL
+           WHERE ${passed.condition} AND e.recorded_at < ? AND e.stream_id IS NULL
              AND NOT EXISTS (SELECT 1 FROM event_dead_letters d WHERE d.event_position = e.position)
            ORDER BY e.position LIMIT ?)`,
       ),
-      [upToPosition, cutoff, limit],
+      [...passed.parameters, cutoff, limit],
       true,
     );
     return (result as { affected?: number }).affected ?? 0;

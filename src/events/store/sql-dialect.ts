@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { LogCursor } from './event-cursor.js';
 
 /**
  * The event store's SQL is written once, with `?` placeholders and portable syntax
@@ -40,5 +41,54 @@ export class SqlDialect {
 
   toIso(value: unknown): string {
     return value instanceof Date ? value.toISOString() : String(value);
+  }
+
+  /**
+   * The order readers follow the log in (see event-cursor.ts): by (transaction id, position) on
+   * PostgreSQL, by position on SQLite.
+   */
+  logOrder(direction: 'ASC' | 'DESC' = 'ASC'): string {
+    return this.kind === 'postgres'
+      ? `txid ${direction}, position ${direction}`
+      : `position ${direction}`;
+  }
+
+  /** Rows after (`>`), before (`<`) or up to (`<=`) a cursor in log order. */
+  beyond(
+    cursor: LogCursor,
+    comparison: '>' | '<' | '<=' = '>',
+  ): { condition: string; parameters: unknown[] } {
+    return this.kind === 'postgres'
+      ? {
+          condition: `(txid, position) ${comparison} (?::xid8, ?)`,
+          parameters: [String(cursor.txid), cursor.position],
+        }
+      : {
+          condition: `position ${comparison} ?`,
+          parameters: [cursor.position],
+        };
+  }
+
+  /**
+   * Rows no running transaction can add to any more: written by a transaction older than the
+   * oldest one still running. Always true on SQLite, whose single writer commits in order.
+   */
+  get settled(): string {
+    return this.kind === 'postgres'
+      ? 'txid < pg_snapshot_xmin(pg_current_snapshot())'
+      : '1 = 1';
+  }
+
+  /** The transaction id as a select column (with a leading comma), or nothing on SQLite. */
+  get txidColumn(): string {
+    return this.kind === 'postgres' ? ', txid::text AS txid' : '';
+  }
+
+  /** A row's cursor from its `position` and (PostgreSQL) `txid` columns. */
+  cursorOfRow(row: { position: unknown; txid?: unknown }): LogCursor {
+    return {
+      txid: row.txid == null ? 0 : this.toNumber(row.txid),
+      position: this.toNumber(row.position),
+    };
   }
 }

@@ -25,6 +25,11 @@ export interface EventMetadata {
  */
 export interface StoredEvent<T = unknown> {
   position: number;
+  /**
+   * PostgreSQL: the id of the transaction that wrote it, which orders the log together with
+   * `position` (see event-cursor.ts). Absent on SQLite, where the position alone orders it.
+   */
+  txid?: number;
   id: string;
   type: string;
   source: string;

@@ -51,7 +51,7 @@ export async function scanByTime(
     [...values, TIME_PROBE_ROWS + 1],
   );
   if (probe.length <= TIME_PROBE_ROWS) {
-    const after = query.after;
+    const after = query.after?.position;
     const rows = probe
       .filter(
         (row) =>
@@ -66,7 +66,7 @@ export async function scanByTime(
   }
 
   const rows: SizedPosition[] = [];
-  let cursor = query.after ?? (asc ? 0 : head + 1);
+  let cursor = query.after?.position ?? (asc ? 0 : head + 1);
   let window = FIRST_WINDOW;
   let looked = 0;
   while (looked < TIME_SCAN_BUDGET) {

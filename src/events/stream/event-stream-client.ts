@@ -2,7 +2,12 @@ import type { ServerResponse } from 'node:http';
 import { toCloudEvent } from '../cloudevents/cloud-event.mapper.js';
 import type { EventPattern } from '../patterns/event-pattern.js';
 import type { EventStore } from '../store/event-store.js';
-import { cursorOf } from './event-cursor.js';
+import {
+  compareCursors,
+  cursorOf,
+  encodeCursor,
+  type LogCursor,
+} from '../store/event-cursor.js';
 
 export interface StreamFilter {
   type?: EventPattern;
@@ -37,7 +42,7 @@ export class EventStreamClient {
     private readonly response: ServerResponse,
     private readonly store: EventStore,
     private readonly filter: StreamFilter,
-    private after: number,
+    private after: LogCursor,
     private readonly limits: StreamLimits,
     private readonly onEnd: (client: EventStreamClient, why: StreamEnd) => void,
   ) {
@@ -107,11 +112,13 @@ export class EventStreamClient {
     if (this.ended) return false;
     for (const event of page.events) {
       this.write(
-        `id: ${cursorOf(event.position)}\ndata: ${JSON.stringify(toCloudEvent(event))}\n\n`,
+        `id: ${encodeCursor(cursorOf(event))}\ndata: ${JSON.stringify(toCloudEvent(event))}\n\n`,
       );
-      this.after = event.position;
+      this.after = cursorOf(event);
     }
-    if (page.next !== null) this.after = Math.max(this.after, page.next);
+    // A pattern page may end on rows it read but did not match: continue past them too.
+    if (page.next !== null && compareCursors(page.next, this.after) > 0)
+      this.after = page.next;
     return page.next !== null;
   }
 

@@ -12,6 +12,7 @@ import {
   EVENTS_OPTIONS,
   type EventsOptions,
 } from '../options/events.options.js';
+import { decodeCursor, type LogCursor } from '../store/event-cursor.js';
 import { EventStore } from '../store/event-store.js';
 import {
   EventStreamClient,
@@ -53,9 +54,14 @@ export class EventStreamHub implements OnModuleInit, BeforeApplicationShutdown {
     return this.clients.size;
   }
 
-  /** The position to start after when the client gives no cursor: what is committed now. */
-  head(): Promise<number> {
-    return this.store.head();
+  /** Where to start when the client gives no cursor: after what is committed now. */
+  head(): Promise<LogCursor> {
+    return this.store.settledHead();
+  }
+
+  /** A client's cursor (Last-Event-ID or `after`); a 400 naming `field` when it is not one. */
+  cursor(text: string, field: string): Promise<LogCursor> {
+    return this.store.clientCursor(decodeCursor(text, field), field);
   }
 
   /** Refuses with 503 when the cap is reached: a stream holds a connection until it ends. */
@@ -69,7 +75,7 @@ export class EventStreamHub implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** Starts sending what follows `after`, then every new matching event, on `response`. */
-  open(response: ServerResponse, filter: StreamFilter, after: number): void {
+  open(response: ServerResponse, filter: StreamFilter, after: LogCursor): void {
     const client = new EventStreamClient(
       response,
       this.store,

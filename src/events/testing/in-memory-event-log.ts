@@ -33,7 +33,11 @@ export class InMemoryEventLog implements StreamStore {
     const plan = planAppend(requests, existing, versions);
     const recordedAt = new Date().toISOString();
     for (const row of plan.rows) {
-      row.stored = toStoredEvent(row, ++this.lastPosition, recordedAt);
+      row.stored = toStoredEvent(
+        row,
+        { txid: 0, position: ++this.lastPosition },
+        recordedAt,
+      );
       this.recorded.push(row.stored);
     }
     this.versions = versions;

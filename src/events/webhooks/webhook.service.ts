@@ -26,6 +26,7 @@ import { HostPolicy } from './host-policy.js';
 import { sealPlaintextSecrets } from './plaintext-secrets.js';
 import {
   subscriptionNameOf,
+  WEBHOOK_SUBSCRIPTION_PREFIX,
   type Webhook,
   type WebhookMode,
 } from './webhook.js';
@@ -215,6 +216,18 @@ export class WebhookService
     });
   }
 
+  /**
+   * Several instances on PostgreSQL: starts the webhooks another instance created and stops
+   * those it deleted. Called periodically (see WebhookSync).
+   */
+  syncWithDatabase(): Promise<void> {
+    return this.serialized(async () => {
+      await this.restoring;
+      if (!this.closing) await this.restore();
+    });
+  }
+
+  /** Runs every stored webhook not known here yet, and drops the known ones deleted since. */
   private async restore(): Promise<void> {
     let webhooks: Webhook[];
     try {
@@ -225,8 +238,15 @@ export class WebhookService
       );
       return;
     }
+    const stored = new Set(webhooks.map((w) => subscriptionNameOf(w.name)));
+    for (const name of this.dispatcher.definitionNames()) {
+      if (name.startsWith(WEBHOOK_SUBSCRIPTION_PREFIX) && !stored.has(name))
+        await this.control.remove(name, { forget: false });
+    }
     for (const webhook of webhooks) {
       if (this.closing) return;
+      if (this.dispatcher.definition(subscriptionNameOf(webhook.name)))
+        continue;
       try {
         const signingKey =
           webhook.sealedSecret === null
@@ -314,7 +334,7 @@ export class WebhookService
         ? {
             running: true,
             position: state.position,
-            lag: Math.max(0, this.dispatcher.head - state.position),
+            lag: Math.max(0, this.dispatcher.head.position - state.position),
             processed: state.processed,
             failed: state.failed,
             deadLettered: state.deadLettered,

@@ -1,5 +1,11 @@
 import { publicError } from '../../../common/errors/public-error.js';
 import type { Transaction } from '../../bus/transaction.js';
+import {
+  compareCursors,
+  cursorOf,
+  type LogCursor,
+} from '../../store/event-cursor.js';
+import type { StoredEvent } from '../../store/stored-event.js';
 import type {
   SubscriptionState,
   SubscriptionStore,
@@ -19,7 +25,7 @@ export class Checkpoint {
   private changes = 0;
   private savedChanges = 0;
   private lastSavedAt = 0;
-  private waiters: { position: number; resolve: () => void }[] = [];
+  private waiters: { cursor: LogCursor; resolve: () => void }[] = [];
 
   constructor(
     private current: SubscriptionState,
@@ -30,8 +36,8 @@ export class Checkpoint {
     return this.current;
   }
 
-  get position(): number {
-    return this.current.position;
+  get cursor(): LogCursor {
+    return { txid: this.current.txid, position: this.current.position };
   }
 
   /** A copy to change and commit with handler writes, then pass to `replace`. */
@@ -60,9 +66,9 @@ export class Checkpoint {
     this.changes++;
   }
 
-  /** The checkpoint moves past `position` (processed counters were updated in place). */
-  moveTo(position: number): void {
-    this.current.position = position;
+  /** The checkpoint moves past `event` (processed counters were updated in place). */
+  moveTo(event: StoredEvent): void {
+    passEvent(this.current, event);
     this.changes++;
     this.releaseWaiters();
   }
@@ -99,10 +105,10 @@ export class Checkpoint {
     }
   }
 
-  /** Resolves once the checkpoint has passed `position`, or at releaseAll(). */
-  reached(position: number): Promise<void> {
-    if (this.current.position >= position) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ position, resolve }));
+  /** Resolves once the checkpoint has passed `cursor`, or at releaseAll(). */
+  reached(cursor: LogCursor): Promise<void> {
+    if (compareCursors(this.cursor, cursor) >= 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ cursor, resolve }));
   }
 
   releaseAll(): void {
@@ -111,10 +117,18 @@ export class Checkpoint {
 
   private releaseWaiters(): void {
     if (this.waiters.length === 0) return;
+    const reached = this.cursor;
     this.waiters = this.waiters.filter((waiter) => {
-      if (waiter.position > this.current.position) return true;
+      if (compareCursors(waiter.cursor, reached) > 0) return true;
       waiter.resolve();
       return false;
     });
   }
+}
+
+/** A checkpoint state (or draft) moves past `event`. */
+export function passEvent(state: SubscriptionState, event: StoredEvent): void {
+  const { txid, position } = cursorOf(event);
+  state.txid = txid;
+  state.position = position;
 }

@@ -19,7 +19,7 @@ export class PlainDelivery {
     for (const event of batch) {
       this.run.assertRunning();
       if (this.run.matches(event.type)) await this.deliver(event);
-      this.run.checkpoint.moveTo(event.position);
+      this.run.checkpoint.moveTo(event);
     }
   }
 
@@ -39,7 +39,7 @@ export class PlainDelivery {
       }
       checkpoint.processed(matching.length);
     }
-    checkpoint.moveTo(batch[batch.length - 1].position);
+    checkpoint.moveTo(batch[batch.length - 1]);
     return true;
   }
 

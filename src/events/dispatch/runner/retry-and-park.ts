@@ -4,6 +4,7 @@ import type { StoredEvent } from '../../store/stored-event.js';
 import { retryDelayMs } from '../retry-policy.js';
 import { StopRequested } from './delivery-failures.js';
 import type { RunnerServices } from './runner-services.js';
+import { passEvent } from './checkpoint.js';
 
 export interface RetryState {
   eventId: string;
@@ -74,7 +75,7 @@ export class RetryAndPark {
   ): Promise<void> {
     const { definition, checkpoint, deps } = this.run;
     const draft = checkpoint.draft();
-    draft.position = event.position;
+    passEvent(draft, event);
     draft.deadLettered++;
     await this.run.commit(async (tx) => {
       await deps.deadLetters.park(tx.queryRunner, {

@@ -1,5 +1,6 @@
 import type { GroupCommitWriter } from '../../bus/writer/group-commit-writer.js';
 import type { Transaction } from '../../bus/transaction.js';
+import type { LogCursor } from '../../store/event-cursor.js';
 import type { DeadLetterStore } from '../../store/dead-letter-store.js';
 import type { StoredEvent } from '../../store/stored-event.js';
 import type { SubscriptionStore } from '../../store/subscription-store.js';
@@ -11,10 +12,10 @@ import type { Checkpoint } from './checkpoint.js';
 
 /** What the dispatcher gives every runner. */
 export interface RunnerDependencies {
-  /** Committed events after a position: from the in-memory tail when it covers it, else the store. */
-  readEvents(after: number, limit: number): Promise<StoredEvent[]>;
-  /** Newest committed position known to this process. */
-  head(): number;
+  /** Settled events after a cursor: from the in-memory tail when it covers it, else the store. */
+  readEvents(after: LogCursor, limit: number): Promise<StoredEvent[]>;
+  /** Newest settled cursor known to this process. */
+  head(): LogCursor;
   writer: GroupCommitWriter;
   subscriptions: SubscriptionStore;
   deadLetters: DeadLetterStore;

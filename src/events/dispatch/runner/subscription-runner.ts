@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { isStorageFault } from '../../../database/storage-fault.js';
 import type { Transaction } from '../../bus/transaction.js';
 import { StorageUnavailableError } from '../../errors/bus-unavailable.error.js';
+import { compareCursors, type LogCursor } from '../../store/event-cursor.js';
 import type { StoredEvent } from '../../store/stored-event.js';
 import type { SubscriptionState } from '../../store/subscription-store.js';
 import { HandlerInvoker } from '../handler-invoker.js';
@@ -93,9 +94,9 @@ export class SubscriptionRunner implements RunnerServices {
     this.signal.set();
   }
 
-  /** Resolves once the checkpoint has passed `position` (or the runner stopped). */
-  reached(position: number): Promise<void> {
-    return this.stopped ? Promise.resolve() : this.checkpoint.reached(position);
+  /** Resolves once the checkpoint has passed `cursor` (or the runner stopped). */
+  reached(cursor: LogCursor): Promise<void> {
+    return this.stopped ? Promise.resolve() : this.checkpoint.reached(cursor);
   }
 
   /**
@@ -162,7 +163,7 @@ export class SubscriptionRunner implements RunnerServices {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      if (this.checkpoint.position >= this.deps.head()) {
+      if (compareCursors(this.checkpoint.cursor, this.deps.head()) >= 0) {
         await this.idle();
         continue;
       }
@@ -170,7 +171,7 @@ export class SubscriptionRunner implements RunnerServices {
       await this.deps.workers.acquire();
       try {
         const batch = await this.deps.readEvents(
-          this.checkpoint.position,
+          this.checkpoint.cursor,
           BATCH_SIZE,
         );
         if (batch.length === 0) await this.signal.wait(50);

@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../store/stored-event.js';
+import { passEvent } from './checkpoint.js';
 import {
   committedOrFailure,
   handlerFailure,
@@ -47,7 +48,7 @@ export class TransactionalDelivery {
       }
       if (!failed && offset > lastMatch) {
         // Nothing left to handle: the checkpoint may move lazily, like a plain one's.
-        this.run.checkpoint.moveTo(batch[batch.length - 1].position);
+        this.run.checkpoint.moveTo(batch[batch.length - 1]);
         break;
       }
       if (offset >= oneByOneUntil) {
@@ -86,7 +87,7 @@ export class TransactionalDelivery {
         const error = handlerFailure(await invoker.one(event, attempt, tx));
         if (error) throw new HandlerFailure(0, error);
         draft.processed++;
-        draft.position = event.position;
+        passEvent(draft, event);
         await checkpoint.write(tx, draft);
       }),
     );
@@ -113,7 +114,7 @@ export class TransactionalDelivery {
             if (error) throw new HandlerFailure(index, error);
             draft.processed++;
           }
-          draft.position = event.position;
+          passEvent(draft, event);
           handled = index + 1;
         }
         await checkpoint.write(tx, draft);
@@ -131,7 +132,7 @@ export class TransactionalDelivery {
     const { checkpoint, invoker } = this.run;
     const matching = slice.filter((event) => this.run.matches(event.type));
     const draft = checkpoint.draft();
-    draft.position = slice[slice.length - 1].position;
+    passEvent(draft, slice[slice.length - 1]);
     draft.processed += matching.length;
     const failure = await committedOrFailure(() =>
       this.run.commit(async (tx) => {

@@ -1,11 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
-import { PositionPageQuery } from '../../../common/http/cursor-page.query.js';
+import { IsIn, IsString, Length } from 'class-validator';
+import {
+  CursorPageQuery,
+  SORT_ORDERS,
+  type SortOrder,
+} from '../../../common/http/cursor-page.query.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
 import { IsRfc3339 } from '../../../common/validation/time.decorators.js';
 import { IsEventPattern } from '../../patterns/is-event-pattern.validator.js';
 
-export class ListEventsQuery extends PositionPageQuery {
+export class ListEventsQuery extends CursorPageQuery {
   @ApiPropertyOptional({
     description:
       'Exact type or pattern: * one segment, ** one or more; at most 255 characters and 32 segments',
@@ -41,7 +45,16 @@ export class ListEventsQuery extends PositionPageQuery {
 
   @ApiPropertyOptional({
     description:
-      'Cursor: the `next` of the previous page (a position; with a type pattern, possibly the last position a page read)',
+      'Cursor: the `next` of the previous page, an opaque string (with a type pattern, possibly ' +
+      'where a page stopped reading); an event\'s `position` also works and means "after that event"',
   })
-  override after?: number;
+  @IsOmittable()
+  @IsString()
+  @Length(1, 40)
+  after?: string;
+
+  @ApiPropertyOptional({ enum: SORT_ORDERS, default: 'asc' })
+  @IsOmittable()
+  @IsIn(SORT_ORDERS)
+  order: SortOrder = 'asc';
 }

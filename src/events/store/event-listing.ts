@@ -1,0 +1,196 @@
+import type { EventPattern } from '../patterns/event-pattern.js';
+import type { LogCursor } from './event-cursor.js';
+import {
+  buildEventQuery,
+  typeFilteredInSql,
+  type EventPage,
+  type EventQuery,
+} from './event-query.js';
+import {
+  eventFromRow,
+  eventSelectColumns,
+  type EventRow,
+} from './event-row.js';
+import {
+  ROW_BYTES_SQL,
+  sizedRow,
+  takeWithinBytes,
+  type SizedRow,
+} from './page-bytes.js';
+import { scanForPattern } from './pattern-scan.js';
+import { padToPowerOfTwo, placeholders } from './sql-batches.js';
+import type { SqlDialect } from './sql-dialect.js';
+import type { StoredEvent } from './stored-event.js';
+import { scanByTime } from './time-scan.js';
+import { storedTypesMatching, unionByPosition } from './type-fan-out.js';
+
+type Read = <T>(sql: string, parameters?: unknown[]) => Promise<T[]>;
+
+interface SizedSqlRow {
+  position: number | string;
+  txid?: string;
+  bytes: number | string;
+}
+
+/**
+ * Filtered listings of the log for clients (GET /events), keyset-paginated in log order. Sizes
+ * are read first, so a page is cut by bytes before any payload is read. On SQLite, where log
+ * order is position order (one writer), a type pattern with a literal prefix is answered from
+ * each stored type it matches (type-fan-out.ts) and time bounds alone by windows of positions
+ * (time-scan.ts); any other pattern SQL cannot decide is matched in code over a bounded scan
+ * (see scanForPattern). On PostgreSQL log order is (transaction id, position): those two
+ * position-ordered shortcuts do not apply there, and the plain keyset read serves.
+ */
+export class EventListing {
+  private readonly positional: boolean;
+
+  constructor(
+    private readonly read: Read,
+    private readonly dialect: SqlDialect,
+    private readonly head: () => Promise<number>,
+  ) {
+    this.positional = dialect.kind === 'sqlite';
+  }
+
+  async query(query: EventQuery): Promise<EventPage> {
+    if (query.type && !typeFilteredInSql(query)) {
+      // Without a literal prefix (**.failed) the range is every type, as many as producers
+      // make: the bounded scan answers those.
+      const types = this.positional
+        ? await storedTypesMatching(query.type, (sql, parameters) =>
+            this.read(sql, parameters),
+          )
+        : undefined;
+      return types === undefined
+        ? this.queryByPattern(query, query.type)
+        : this.queryByTypes(query, types);
+    }
+    if (
+      this.positional &&
+      (query.since !== undefined || query.until !== undefined) &&
+      query.type === undefined &&
+      query.streamId === undefined &&
+      query.correlationId === undefined
+    )
+      return this.queryByTime(query);
+    const { sql, parameters } = buildEventQuery(
+      query,
+      {
+        columns: `position, ${ROW_BYTES_SQL} AS bytes`,
+        after: query.after,
+        limit: query.limit + 1, // one extra row tells whether another page exists
+      },
+      this.dialect,
+    );
+    return this.page(query, await this.sized(sql, parameters));
+  }
+
+  /** One statement: each matching type's keyset page, merged by position (SQLite). */
+  private async queryByTypes(
+    query: EventQuery,
+    types: EventPattern[],
+  ): Promise<EventPage> {
+    if (types.length === 0) return { events: [], next: null };
+    const { sql, parameters } = unionByPosition(
+      types.map((type) =>
+        buildEventQuery(
+          { ...query, type },
+          {
+            columns: `position, ${ROW_BYTES_SQL} AS bytes`,
+            after: query.after,
+            limit: query.limit + 1,
+          },
+          this.dialect,
+        ),
+      ),
+      query.order,
+      query.limit + 1,
+    );
+    return this.page(query, await this.sized(sql, parameters));
+  }
+
+  /** Time bounds alone (SQLite): see scanByTime. */
+  private async queryByTime(query: EventQuery): Promise<EventPage> {
+    const { rows, budgetCursor } = await scanByTime(
+      query,
+      await this.head(),
+      (sql, parameters) => this.read(sql, parameters),
+    );
+    const page = await this.page(
+      query,
+      rows.map((row) => sizedRow(row, this.dialect.toNumber)),
+    );
+    return page.next === null && budgetCursor !== null
+      ? { ...page, next: { txid: 0, position: budgetCursor } }
+      : page;
+  }
+
+  private async sized(sql: string, parameters: unknown[]): Promise<SizedRow[]> {
+    return (await this.read<SizedSqlRow>(sql, parameters)).map((row) =>
+      sizedRow(row, this.dialect.toNumber),
+    );
+  }
+
+  /** The rows that fit the page's count and bytes, loaded whole, and the cursor after them. */
+  private async page(query: EventQuery, sized: SizedRow[]): Promise<EventPage> {
+    const { positions, last, cut } = takeWithinBytes(
+      sized,
+      query.limit,
+      query.maxBytes,
+    );
+    const events = await this.loadPositions(positions, query.order);
+    const hasMore = cut || sized.length > query.limit;
+    return {
+      events,
+      next:
+        hasMore && last ? { txid: last.txid, position: last.position } : null,
+    };
+  }
+
+  /** Scans positions and types only, then loads the whole rows of the matches. */
+  private async queryByPattern(
+    query: EventQuery,
+    pattern: EventPattern,
+  ): Promise<EventPage> {
+    const scan = await scanForPattern<LogCursor>(
+      pattern,
+      { ...query, cursorOf: (row) => this.dialect.cursorOfRow(row) },
+      async (after, limit) => {
+        const { sql, parameters } = buildEventQuery(
+          query,
+          {
+            columns: `position, type, ${ROW_BYTES_SQL} AS bytes`,
+            after,
+            limit,
+          },
+          this.dialect,
+        );
+        const rows = await this.read<SizedSqlRow & { type: string }>(
+          sql,
+          parameters,
+        );
+        return rows.map((row) => ({
+          ...sizedRow(row, this.dialect.toNumber),
+          type: row.type,
+        }));
+      },
+    );
+    return {
+      events: await this.loadPositions(scan.positions, query.order),
+      next: scan.next,
+    };
+  }
+
+  private async loadPositions(
+    positions: number[],
+    order: 'asc' | 'desc',
+  ): Promise<StoredEvent[]> {
+    if (positions.length === 0) return [];
+    const keys = padToPowerOfTwo(positions);
+    const rows = await this.read<EventRow>(
+      `SELECT ${eventSelectColumns(this.dialect)} FROM events WHERE position IN (${placeholders(keys.length)}) ORDER BY ${this.dialect.logOrder(order === 'asc' ? 'ASC' : 'DESC')}`,
+      keys,
+    );
+    return rows.map((row) => eventFromRow(row, this.dialect));
+  }
+}
