@@ -69,12 +69,13 @@ describe('type patterns answered type by type', () => {
 
   it('a page ends at its last event and says where the next starts', async () => {
     const expected = everything.filter(matches(/^shop\.[^.]+\.done$/));
-    const first = await getJson<{ events: CloudEvent[]; next: number }>(
+    const first = await getJson<{ events: CloudEvent[]; next: string }>(
       api,
       '/events?type=shop.*.done&limit=5',
     );
     expect(ids(first.events)).toEqual(ids(expected.slice(0, 5)));
-    expect(first.next).toBe(expected[4].position);
+    // On SQLite a cursor is the position's digits (opaque to clients all the same).
+    expect(first.next).toBe(String(expected[4].position));
     const second = await getJson<{ events: CloudEvent[] }>(
       api,
       `/events?type=shop.*.done&limit=5&after=${first.next}`,

@@ -15,7 +15,7 @@ const TRAILING_NEW = 5;
 
 interface Page {
   events: CloudEvent[];
-  next: number | null;
+  next: string | null;
 }
 
 /**
@@ -44,7 +44,7 @@ describe('time-bounded listings of a large log', () => {
       );
     }
     everything = [];
-    let after: number | null = null;
+    let after: string | null = null;
     for (let page = 0; page < 100; page++) {
       const body: Page = await getJson<Page>(
         api,
@@ -60,7 +60,7 @@ describe('time-bounded listings of a large log', () => {
   async function walk(order: 'asc' | 'desc', limit: number) {
     const listed: CloudEvent[] = [];
     let budgetStops = 0;
-    let after: number | null = null;
+    let after: string | null = null;
     for (let page = 0; page < 500; page++) {
       const body: Page = await getJson<Page>(
         api,

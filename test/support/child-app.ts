@@ -66,6 +66,9 @@ async function startChildOnce({
       LOG__PRETTY: 'false',
       // Nothing balances load in tests: SIGTERM need not wait for a balancer to notice.
       SERVER__SHUTDOWN_DELAY: '100ms',
+      // Load from one address in a bounded loop is what these tests are about, as for the
+      // in-process test apps; a test of the limiter itself sets it.
+      RATE_LIMIT__LIMIT: '0',
       ...env,
     },
   });
