@@ -17,8 +17,6 @@ import { Dispatcher } from '../dispatch/dispatcher.js';
 import { SubscriptionControl } from '../dispatch/subscription-control.js';
 import type { SubscriptionDefinition } from '../dispatch/subscription-definition.js';
 import { SubscriptionFactory } from '../dispatch/subscription-factory.js';
-import type { HandlerContext } from '../dispatch/handler-context.js';
-import type { StoredEvent } from '../store/stored-event.js';
 import { EventPattern } from '../patterns/event-pattern.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
 import { SubscriptionStore } from '../store/subscription-store.js';
@@ -26,11 +24,17 @@ import { HostPolicy } from './host-policy.js';
 import { sealPlaintextSecrets } from './plaintext-secrets.js';
 import {
   subscriptionNameOf,
-  WEBHOOK_SUBSCRIPTION_PREFIX,
   type Webhook,
   type WebhookMode,
 } from './webhook.js';
-import { deliverWebhook } from './webhook-delivery.js';
+import { restoreWebhooks } from './webhook-restore.js';
+import { webhookSubscription } from './webhook-subscription.js';
+import { checkWebhookUrl } from './webhook-url.js';
+import {
+  webhookView,
+  type CreatedWebhook,
+  type WebhookView,
+} from './webhook-view.js';
 import {
   systemLookup,
   WEBHOOK_DNS_LOOKUP,
@@ -54,36 +58,6 @@ export interface NewWebhook {
   secret?: string;
   startFrom?: 'now' | 'beginning';
 }
-
-/** A webhook with its delivery progress; never its secret. */
-export interface WebhookView {
-  name: string;
-  subscription: string;
-  pattern: string;
-  url: string;
-  mode: WebhookMode;
-  signed: boolean;
-  startFrom: 'now' | 'beginning';
-  createdAt: string;
-  status: {
-    running: boolean;
-    position: number;
-    lag: number;
-    processed: number;
-    failed: number;
-    deadLettered: number;
-    lastError: string | null;
-    lastErrorAt: string | null;
-  } | null;
-}
-
-/** The creation's answer: the only time the signing secret is shown. */
-export interface CreatedWebhook extends WebhookView {
-  secret: string;
-}
-
-// DNS and connection set-up on top of the request's own timeout.
-const HANDLER_MARGIN_MS = 5_000;
 
 /**
  * Webhook subscriptions: created at run time, persisted, and run as durable subscriptions
@@ -149,7 +123,7 @@ export class WebhookService
     const signingKey = parseSecret(secret);
     if (!signingKey) throw new InvalidInputError('secret', SECRET_RULE);
     const pattern = EventPattern.parse(input.pattern, 'pattern').source;
-    const url = (await this.checkUrl(input.url)).toString();
+    const url = (await checkWebhookUrl(input.url, this.hosts)).toString();
     return this.serialized(async () => {
       await this.restoring;
       if (await this.store.get(input.name)) {
@@ -169,7 +143,7 @@ export class WebhookService
         startFrom: input.startFrom ?? 'now',
         createdAt: new Date().toISOString(),
       };
-      const definition = this.definition(webhook, signingKey);
+      const definition = this.subscriptionOf(webhook, signingKey);
       await this.writer.runUnit((tx) =>
         this.store.insert(tx.queryRunner, webhook),
       );
@@ -181,20 +155,22 @@ export class WebhookService
         );
         throw error;
       }
-      return { ...this.view(webhook), secret };
+      return { ...webhookView(webhook, this.dispatcher), secret };
     });
   }
 
   async list(): Promise<WebhookView[]> {
     await this.restoring;
-    return (await this.store.list()).map((webhook) => this.view(webhook));
+    return (await this.store.list()).map((webhook) =>
+      webhookView(webhook, this.dispatcher),
+    );
   }
 
   async get(name: string): Promise<WebhookView> {
     await this.restoring;
     const webhook = await this.store.get(name);
     if (!webhook) throw new WebhookNotFoundError(name);
-    return this.view(webhook);
+    return webhookView(webhook, this.dispatcher);
   }
 
   /** Stops delivery and removes the webhook with its checkpoint and dead letters, atomically. */
@@ -227,122 +203,27 @@ export class WebhookService
     });
   }
 
-  /** Runs every stored webhook not known here yet, and drops the known ones deleted since. */
-  private async restore(): Promise<void> {
-    let webhooks: Webhook[];
-    try {
-      webhooks = await this.store.list();
-    } catch (error) {
-      this.logger.error(
-        `webhook subscriptions not loaded: ${(error as Error).message}`,
-      );
-      return;
-    }
-    const stored = new Set(webhooks.map((w) => subscriptionNameOf(w.name)));
-    for (const name of this.dispatcher.definitionNames()) {
-      if (name.startsWith(WEBHOOK_SUBSCRIPTION_PREFIX) && !stored.has(name))
-        await this.control.remove(name, { forget: false });
-    }
-    for (const webhook of webhooks) {
-      if (this.closing) return;
-      if (this.dispatcher.definition(subscriptionNameOf(webhook.name)))
-        continue;
-      try {
-        const signingKey =
-          webhook.sealedSecret === null
-            ? null
-            : this.vault.open(webhook.name, webhook.sealedSecret);
-        await this.control.add(this.definition(webhook, signingKey));
-      } catch (error) {
-        this.logger.error(
-          `webhook ${webhook.name} not started: ${(error as Error).message}`,
-        );
-      }
-    }
-    if (webhooks.length > 0) {
-      this.logger.log(
-        `${webhooks.length} webhook subscription(s): ${webhooks.map((w) => w.name).join(', ')}`,
-      );
-    }
+  private restore(): Promise<void> {
+    return restoreWebhooks({
+      store: this.store,
+      dispatcher: this.dispatcher,
+      control: this.control,
+      vault: this.vault,
+      logger: this.logger,
+      closing: () => this.closing,
+      subscriptionOf: (webhook, signingKey) =>
+        this.subscriptionOf(webhook, signingKey),
+    });
   }
 
-  private definition(
+  private subscriptionOf(
     webhook: Webhook,
     signingKey: Buffer | null,
   ): SubscriptionDefinition {
-    return this.factory.create(
-      [webhook.pattern],
-      {
-        name: subscriptionNameOf(webhook.name),
-        startFrom: webhook.startFrom,
-        timeout: this.timeoutMs + HANDLER_MARGIN_MS,
-        // A receiver that is down or slow is no reason to take this instance out of service.
-        failReadinessOnLag: false,
-      },
-      (event: StoredEvent, context: HandlerContext) =>
-        deliverWebhook(webhook, event, {
-          hosts: this.hosts,
-          signingKey,
-          timeoutMs: this.timeoutMs,
-          signal: context.signal,
-        }),
-      `Webhook ${webhook.name}`,
-    );
-  }
-
-  /** http(s) only, and a host webhooks.allowed_hosts admits. */
-  private async checkUrl(text: string): Promise<URL> {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      throw new InvalidInputError('url', 'url must be an absolute http(s) URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new InvalidInputError(
-        'url',
-        `url must use http or https (got ${url.protocol.replace(/:$/, '')})`,
-      );
-    }
-    let verdict;
-    try {
-      verdict = await this.hosts.check(url);
-    } catch {
-      // Not resolvable yet: every delivery checks the host again before connecting.
-      return url;
-    }
-    if (!verdict.allowed) {
-      throw new InvalidInputError('url', `url refused: ${verdict.reason}`);
-    }
-    return url;
-  }
-
-  private view(webhook: Webhook): WebhookView {
-    const subscription = subscriptionNameOf(webhook.name);
-    const runner = this.dispatcher.runner(subscription);
-    const state = runner?.snapshot;
-    return {
-      name: webhook.name,
-      subscription,
-      pattern: webhook.pattern,
-      url: webhook.url,
-      mode: webhook.mode,
-      signed: webhook.sealedSecret !== null,
-      startFrom: webhook.startFrom,
-      createdAt: webhook.createdAt,
-      status: state
-        ? {
-            running: true,
-            position: state.position,
-            lag: Math.max(0, this.dispatcher.head.position - state.position),
-            processed: state.processed,
-            failed: state.failed,
-            deadLettered: state.deadLettered,
-            lastError: state.lastError,
-            lastErrorAt: state.lastErrorAt,
-          }
-        : null,
-    };
+    return webhookSubscription(this.factory, webhook, signingKey, {
+      hosts: this.hosts,
+      timeoutMs: this.timeoutMs,
+    });
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {
