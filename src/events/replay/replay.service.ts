@@ -1,56 +1,27 @@
-import { ClusterJobs } from '../dispatch/cluster-jobs.js';
-import {
-  ReplayRunningElsewhereError,
-  ResetElsewhereError,
-} from '../errors/replay.errors.js';
-import { compareCursors, type LogCursor } from '../store/event-cursor.js';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   Injectable,
   Logger,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { InvalidInputError } from '../../common/errors/domain-error.js';
 import { publicError } from '../../common/errors/public-error.js';
 import { eventContext } from '../bus/event-context.js';
 import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
 import { LiveEvents } from '../bus/live-events.js';
+import { ClusterJobs } from '../dispatch/cluster-jobs.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { SubscriptionControl } from '../dispatch/subscription-control.js';
+import { ReplayNotFoundError } from '../errors/not-found.errors.js';
 import {
-  matchesAny,
-  type SubscriptionDefinition,
-} from '../dispatch/subscription-definition.js';
-import {
-  ReplayNotFoundError,
-  SubscriptionNotFoundError,
-} from '../errors/not-found.errors.js';
-import {
-  NoResetHookError,
-  NotReplayableError,
   ReplayAlreadyRunningError,
+  ReplayRunningElsewhereError,
   ResetNotCancellableError,
 } from '../errors/replay.errors.js';
-import { EventPattern } from '../patterns/event-pattern.js';
-import type { EventRange } from '../store/event-range.js';
 import { EventStore } from '../store/event-store.js';
 import { RangeReplay } from './range-replay.js';
 import { ReplayJob, type ReplaySelection } from './replay-job.js';
-
-export interface ReplayRequest {
-  subscription: string;
-  /** First position to replay (inclusive); or `since`, an event time. */
-  fromPosition?: number;
-  /** Last position to replay (inclusive; default: the head when the replay starts); or `until`. */
-  toPosition?: number;
-  since?: string;
-  until?: string;
-  /** Event types or patterns, narrowing the subscription's own. */
-  types?: string[];
-  aggregateId?: string;
-  /** Clear the read model (@OnReset) and rebuild it from position 0. */
-  reset?: boolean;
-}
+import { countReplay, planReplay } from './replay-plan.js';
+import type { ReplayRequest } from './replay-request.js';
+import { rebuildFromReset } from './reset-rebuild.js';
 
 export interface ReplayPreview {
   subscription: string;
@@ -86,8 +57,9 @@ export class ReplayService implements BeforeApplicationShutdown {
 
   /** What `start` would deliver, without running any handler. */
   async preview(request: ReplayRequest): Promise<ReplayPreview> {
-    const { definition, range, types, selection } = await this.plan(request);
-    const counts = await this.count(definition, range, types);
+    const plan = await planReplay(request, this.dispatcher, this.store);
+    const { definition, selection } = plan;
+    const counts = await countReplay(plan, this.store);
     return {
       subscription: definition.name,
       mode: request.reset ? 'reset' : 'range',
@@ -99,8 +71,9 @@ export class ReplayService implements BeforeApplicationShutdown {
 
   /** Starts a replay and returns its job at once; `job.whenFinished()` waits for the end. */
   async start(request: ReplayRequest): Promise<ReplayJob> {
-    const { definition, range, types, selection } = await this.plan(request);
-    const counts = await this.count(definition, range, types);
+    const plan = await planReplay(request, this.dispatcher, this.store);
+    const { definition, range, types, selection } = plan;
+    const counts = await countReplay(plan, this.store);
     const total = [...counts.values()].reduce((sum, count) => sum + count, 0);
     this.assertNoneRunning(definition.name);
     const held = await this.cluster.tryHold(`replay:${definition.name}`);
@@ -117,13 +90,17 @@ export class ReplayService implements BeforeApplicationShutdown {
       return held.release();
     });
     if (request.reset) {
-      await this.rebuild(definition, await this.store.settledHead(), job).catch(
-        async (error) => {
-          this.jobs.delete(job.id);
-          await held.release();
-          throw error;
-        },
-      );
+      await rebuildFromReset(
+        this.control,
+        this.dispatcher,
+        definition,
+        await this.store.settledHead(),
+        job,
+      ).catch(async (error) => {
+        this.jobs.delete(job.id);
+        await held.release();
+        throw error;
+      });
       return job;
     }
     const replay = new RangeReplay(
@@ -178,94 +155,6 @@ export class ReplayService implements BeforeApplicationShutdown {
       if (job.mode === 'range' && !job.finished) job.requestCancel();
   }
 
-  /**
-   * Clears the read model and rewinds the checkpoint in one transaction, then lets the live
-   * runner rebuild up to `head`; progress is read off its counters. Returns once rewound.
-   */
-  private async rebuild(
-    definition: SubscriptionDefinition,
-    head: LogCursor,
-    job: ReplayJob,
-  ): Promise<void> {
-    const rewound = await this.control.rewind(
-      definition.name,
-      definition.reset as NonNullable<SubscriptionDefinition['reset']>,
-    );
-    const runner = this.dispatcher.runner(definition.name);
-    if (!runner) throw new Error(`subscription ${definition.name} stopped`);
-    job.trackWith(() => ({
-      done: runner.snapshot.processed - rewound.processed,
-      failed: runner.snapshot.deadLettered - rewound.deadLettered,
-    }));
-    void runner.reached(head).then(() => {
-      if (compareCursors(runner.checkpoint.cursor, head) >= 0)
-        job.finish('completed');
-      else
-        job.finish(
-          'cancelled',
-          'the subscription stopped before the rebuild finished; it continues from its checkpoint at the next start',
-        );
-    });
-  }
-
-  private async plan(request: ReplayRequest): Promise<{
-    definition: SubscriptionDefinition;
-    range: EventRange;
-    types: EventPattern[] | undefined;
-    selection: ReplaySelection;
-  }> {
-    const definition = this.dispatcher.definition(request.subscription);
-    if (!definition) throw new SubscriptionNotFoundError(request.subscription);
-    if (!definition.replayable) throw new NotReplayableError(definition.name);
-    if (request.reset) {
-      assertResetAlone(request);
-      if (!definition.reset) throw new NoResetHookError(definition.name);
-      if (!this.dispatcher.runner(definition.name))
-        throw new ResetElsewhereError(definition.name);
-    }
-    assertRangeConsistent(request);
-    const head = await this.store.head();
-    const toPosition = Math.min(request.toPosition ?? head, head);
-    const types = request.types?.map((type) => EventPattern.parse(type));
-    return {
-      definition,
-      types,
-      range: {
-        afterPosition: (request.fromPosition ?? 1) - 1,
-        toPosition,
-        since: request.since,
-        until: request.until,
-        streamId: request.aggregateId,
-      },
-      selection: {
-        fromPosition: request.fromPosition,
-        toPosition,
-        since: request.since,
-        until: request.until,
-        types: request.types,
-        aggregateId: request.aggregateId,
-      },
-    };
-  }
-
-  private async count(
-    definition: SubscriptionDefinition,
-    range: EventRange,
-    types: EventPattern[] | undefined,
-  ): Promise<Map<string, number>> {
-    const counts = await this.store.countRangeByType(range);
-    let examined = 0;
-    for (const type of counts.keys()) {
-      // A range may hold many distinct types, each matched against up to 50 patterns.
-      if (++examined % 1_000 === 0) await yieldToEventLoop();
-      const selected =
-        matchesAny(definition, type) &&
-        (types === undefined || types.some((pattern) => pattern.matches(type)));
-      if (!selected) counts.delete(type);
-    }
-    return counts;
-  }
-
   private assertNoneRunning(subscription: string): void {
     for (const job of this.jobs.values()) {
       if (job.subscription === subscription && !job.finished)
@@ -285,56 +174,5 @@ export class ReplayService implements BeforeApplicationShutdown {
     if (job.state === 'failed') this.logger.error(`${summary}: ${job.reason}`);
     else this.logger.log(summary);
     this.live.replayFinished(job.toJSON());
-  }
-}
-
-function assertResetAlone(request: ReplayRequest): void {
-  const ranged: [keyof ReplayRequest, string][] = [
-    ['fromPosition', 'from_position'],
-    ['toPosition', 'to_position'],
-    ['since', 'since'],
-    ['until', 'until'],
-    ['types', 'types'],
-    ['aggregateId', 'aggregate_id'],
-  ];
-  for (const [key, field] of ranged) {
-    if (request[key] !== undefined) {
-      throw new InvalidInputError(
-        field,
-        `${field} cannot be combined with reset: a reset rebuilds the read model from the whole log`,
-      );
-    }
-  }
-}
-
-function assertRangeConsistent(request: ReplayRequest): void {
-  if (request.fromPosition !== undefined && request.since !== undefined) {
-    throw new InvalidInputError(
-      'since',
-      'from_position and since are alternatives: give one of them',
-    );
-  }
-  if (request.toPosition !== undefined && request.until !== undefined) {
-    throw new InvalidInputError(
-      'until',
-      'to_position and until are alternatives: give one of them',
-    );
-  }
-  if (
-    request.fromPosition !== undefined &&
-    request.toPosition !== undefined &&
-    request.fromPosition > request.toPosition
-  ) {
-    throw new InvalidInputError(
-      'to_position',
-      'to_position must not be below from_position',
-    );
-  }
-  if (
-    request.since !== undefined &&
-    request.until !== undefined &&
-    Date.parse(request.since) >= Date.parse(request.until)
-  ) {
-    throw new InvalidInputError('until', 'until must be later than since');
   }
 }
