@@ -3,11 +3,8 @@ import { ConflictError } from '../../common/errors/domain-error.js';
 import { publicError } from '../../common/errors/public-error.js';
 import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
 import { DeadLetterNotFoundError } from '../errors/not-found.errors.js';
-import {
-  DeadLetterStore,
-  type DeadLetter,
-  type DeadLetterFilter,
-} from '../store/dead-letter-store.js';
+import type { DeadLetter, DeadLetterFilter } from '../store/dead-letter.js';
+import { DeadLetterStore } from '../store/dead-letter-store.js';
 import { EventStore } from '../store/event-store.js';
 import { Dispatcher } from './dispatcher.js';
 

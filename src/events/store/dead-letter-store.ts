@@ -2,88 +2,23 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { publicErrorText } from '../../common/errors/public-error.js';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
+import {
+  MESSAGE_BODY_LIMIT,
+  type DeadLetter,
+  type DeadLetterFilter,
+  type NewDeadLetter,
+  type NewParkedMessage,
+} from './dead-letter.js';
+import {
+  DEAD_LETTER_COLUMNS,
+  DEAD_LETTER_SELECTED,
+  deadLetterFromRow,
+  type DeadLetterRow,
+} from './dead-letter-row.js';
 import { SqlDialect } from './sql-dialect.js';
 
-/** An event a subscription gave up on, parked with the story of its failures. */
-export interface DeadLetter {
-  id: string;
-  subscription: string;
-  eventPosition: number;
-  eventId: string;
-  eventType: string;
-  attempts: number;
-  firstError: string;
-  lastError: string;
-  firstFailedAt: string;
-  lastFailedAt: string;
-  parkedAt: string;
-  /**
-   * Set for a message that never became an event (parked by the NATS consumer); its
-   * `eventPosition` is then the message's stream sequence.
-   */
-  message?: ParkedMessage;
-}
-
-/** A received message as parked: where it came from and (the start of) what it said. */
-export interface ParkedMessage {
-  subject: string;
-  streamSequence: number;
-  /** Its size in bytes; only the first MESSAGE_BODY_LIMIT bytes are kept. */
-  size: number;
-  truncated: boolean;
-  /** The kept bytes as UTF-8 text, or null when they are not valid UTF-8 (see bodyBase64). */
-  body: string | null;
-  bodyBase64: string;
-}
-
-/** Bytes of a parked message's body that are kept. */
-export const MESSAGE_BODY_LIMIT = 64 * 1024;
-
-export type NewDeadLetter = Omit<DeadLetter, 'id' | 'parkedAt' | 'message'>;
-
-export interface NewParkedMessage {
-  subscription: string;
-  subject: string;
-  streamSequence: number;
-  body: Uint8Array;
-  /** The CloudEvent's id and type, when the message got that far. */
-  eventId: string;
-  eventType: string;
-  reason: string;
-}
-
-export interface DeadLetterFilter {
-  subscription?: string;
-  type?: string;
-  /** Keyset cursor: the id of the last dead letter of the previous page (ids sort by time). */
-  after?: string;
-  limit: number;
-}
-
-interface DeadLetterRow {
-  id: string;
-  subscription: string;
-  event_position: number | string;
-  event_id: string;
-  event_type: string;
-  attempts: number | string;
-  first_error: string;
-  last_error: string;
-  first_failed_at: string | Date;
-  last_failed_at: string | Date;
-  parked_at: string | Date;
-  message_subject: string | null;
-  message_size: number | string | null;
-  message_body: string | null;
-}
-
-const COLUMNS =
-  'id, subscription, event_position, event_id, event_type, attempts, first_error, last_error, first_failed_at, last_failed_at, parked_at';
-const SELECTED = `${COLUMNS}, message_subject, message_size, message_body`;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
+/** The SQL of parked events and messages: park, remove, look up and page. */
 @Injectable()
 export class DeadLetterStore {
   private readonly dialect: SqlDialect;
@@ -98,7 +33,7 @@ export class DeadLetterStore {
   async park(runner: QueryRunner, entry: NewDeadLetter): Promise<void> {
     await runner.query(
       this.dialect.sql(
-        `INSERT INTO event_dead_letters (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO event_dead_letters (${DEAD_LETTER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (subscription, event_position) DO UPDATE SET
            attempts = event_dead_letters.attempts + excluded.attempts,
            last_error = excluded.last_error,
@@ -137,7 +72,7 @@ export class DeadLetterStore {
     );
     await runner.query(
       this.dialect.sql(
-        `INSERT INTO event_dead_letters (${COLUMNS}, message_subject, message_size, message_body)
+        `INSERT INTO event_dead_letters (${DEAD_LETTER_COLUMNS}, message_subject, message_size, message_body)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (subscription, event_position) DO UPDATE SET
            attempts = event_dead_letters.attempts + 1,
@@ -184,11 +119,11 @@ export class DeadLetterStore {
   async get(id: string): Promise<DeadLetter | null> {
     const rows: DeadLetterRow[] = await this.reader.query(
       this.dialect.sql(
-        `SELECT ${SELECTED} FROM event_dead_letters WHERE id = ?`,
+        `SELECT ${DEAD_LETTER_SELECTED} FROM event_dead_letters WHERE id = ?`,
       ),
       [id],
     );
-    return rows.length > 0 ? this.fromRow(rows[0]) : null;
+    return rows.length > 0 ? deadLetterFromRow(rows[0], this.dialect) : null;
   }
 
   async findFor(
@@ -197,21 +132,21 @@ export class DeadLetterStore {
   ): Promise<DeadLetter | null> {
     const rows: DeadLetterRow[] = await this.reader.query(
       this.dialect.sql(
-        `SELECT ${SELECTED} FROM event_dead_letters WHERE subscription = ? AND event_position = ? AND message_subject IS NULL`,
+        `SELECT ${DEAD_LETTER_SELECTED} FROM event_dead_letters WHERE subscription = ? AND event_position = ? AND message_subject IS NULL`,
       ),
       [subscription, eventPosition],
     );
-    return rows.length > 0 ? this.fromRow(rows[0]) : null;
+    return rows.length > 0 ? deadLetterFromRow(rows[0], this.dialect) : null;
   }
 
   async listForEvent(eventPosition: number): Promise<DeadLetter[]> {
     const rows: DeadLetterRow[] = await this.reader.query(
       this.dialect.sql(
-        `SELECT ${SELECTED} FROM event_dead_letters WHERE event_position = ? AND message_subject IS NULL`,
+        `SELECT ${DEAD_LETTER_SELECTED} FROM event_dead_letters WHERE event_position = ? AND message_subject IS NULL`,
       ),
       [eventPosition],
     );
-    return rows.map((row) => this.fromRow(row));
+    return rows.map((row) => deadLetterFromRow(row, this.dialect));
   }
 
   async list(
@@ -236,13 +171,13 @@ export class DeadLetterStore {
     parameters.push(filter.limit + 1);
     const rows: DeadLetterRow[] = await this.reader.query(
       this.dialect.sql(
-        `SELECT ${SELECTED} FROM event_dead_letters ${where} ORDER BY id LIMIT ?`,
+        `SELECT ${DEAD_LETTER_SELECTED} FROM event_dead_letters ${where} ORDER BY id LIMIT ?`,
       ),
       parameters,
     );
     const deadLetters = rows
       .slice(0, filter.limit)
-      .map((row) => this.fromRow(row));
+      .map((row) => deadLetterFromRow(row, this.dialect));
     const next =
       rows.length > filter.limit
         ? deadLetters[deadLetters.length - 1].id
@@ -259,44 +194,5 @@ export class DeadLetterStore {
     return new Map(
       rows.map((row) => [row.subscription, this.dialect.toNumber(row.total)]),
     );
-  }
-
-  private fromRow(row: DeadLetterRow): DeadLetter {
-    const { toNumber, toIso } = this.dialect;
-    const deadLetter: DeadLetter = {
-      id: row.id,
-      subscription: row.subscription,
-      eventPosition: toNumber(row.event_position),
-      eventId: row.event_id,
-      eventType: row.event_type,
-      attempts: toNumber(row.attempts),
-      // Entries parked by older versions stored whole stacks.
-      firstError: publicErrorText(row.first_error),
-      lastError: publicErrorText(row.last_error),
-      firstFailedAt: toIso(row.first_failed_at),
-      lastFailedAt: toIso(row.last_failed_at),
-      parkedAt: toIso(row.parked_at),
-    };
-    if (row.message_subject !== null && row.message_body !== null) {
-      const size = toNumber(row.message_size ?? 0);
-      const bytes = Buffer.from(row.message_body, 'base64');
-      deadLetter.message = {
-        subject: row.message_subject,
-        streamSequence: deadLetter.eventPosition,
-        size,
-        truncated: size > bytes.byteLength,
-        body: utf8OrNull(bytes),
-        bodyBase64: row.message_body,
-      };
-    }
-    return deadLetter;
-  }
-}
-
-function utf8OrNull(bytes: Buffer): string | null {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return null;
   }
 }
