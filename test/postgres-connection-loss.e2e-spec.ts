@@ -1,0 +1,236 @@
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stats, type StatsBody } from './support/http.js';
+import { runLoad, type LoadResult } from './support/load.js';
+import { httpJson } from './support/real-http.js';
+import {
+  createTestDatabase,
+  POSTGRES_URL,
+  postgresAvailability,
+} from './support/services.js';
+import {
+  eventually,
+  startTestApp,
+  temporaryDirectory,
+  type TestApp,
+} from './support/test-app.js';
+
+const postgres = await postgresAvailability();
+if (!postgres.available)
+  console.warn(`PostgreSQL connection loss tests skipped: ${postgres.reason}`);
+
+const TYPE = 'conn.loss';
+
+describe.skipIf(!postgres.available)(
+  `a lost PostgreSQL connection follows the storage-fault rules${postgres.available ? '' : ` (skipped: ${postgres.reason})`}`,
+  () => {
+    const directory = temporaryDirectory();
+    let database: Awaited<ReturnType<typeof createTestDatabase>>;
+    let databaseName: string;
+    let api: TestApp;
+    let baseUrl: string;
+    // A client of its own, on the maintenance database: it outlives every termination.
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    const acknowledged = new Set<string>();
+    const refused = new Set<string>();
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      databaseName = new URL(database.url).pathname.slice(1);
+      await admin.connect();
+      api = await startTestApp(directory.path, {
+        event: { store: { driver: 'postgres' } },
+        database: { url: database.url },
+      });
+      await api.app.listen(0, '127.0.0.1');
+      const { port } = api.app.getHttpServer().address() as AddressInfo;
+      baseUrl = `http://127.0.0.1:${port}`;
+    });
+    afterAll(async () => {
+      await admin
+        .query(`ALTER DATABASE ${databaseName} ALLOW_CONNECTIONS true`)
+        .catch(() => undefined);
+      await api?.close();
+      await admin.end().catch(() => undefined);
+      await database?.drop();
+      directory.cleanup();
+    });
+
+    /** Ends every server connection of the app, and waits (up to 5 s each) until they are gone. */
+    async function terminateAppConnections(): Promise<number> {
+      const result = await admin.query<{ gone: boolean }>(
+        `SELECT pg_terminate_backend(pid, 5000) AS gone FROM pg_stat_activity
+          WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [databaseName],
+      );
+      return result.rows.length;
+    }
+
+    const ready = () => httpJson(baseUrl, 'GET', '/health/ready');
+
+    function record(load: LoadResult) {
+      for (const id of load.acknowledged) acknowledged.add(id);
+      for (const id of load.refused) refused.add(id);
+    }
+
+    /** Every answer a client got is 201, or 503 with a Retry-After: nothing else, and no silence. */
+    function expectOnlyAcknowledgedOrRefused(load: LoadResult) {
+      expect(load.unexpected).toEqual([]);
+      expect(load.unanswered).toEqual([]);
+      for (const refusal of load.refusals)
+        expect(
+          Number(refusal.retryAfter),
+          JSON.stringify(refusal),
+        ).toBeGreaterThan(0);
+    }
+
+    it('terminated mid-load: every answer is 201 or 503 with Retry-After, and the writer reconnects by itself', async () => {
+      let stop = false;
+      const loading = runLoad(baseUrl, {
+        concurrency: 16,
+        prefix: 'load',
+        type: TYPE,
+        stop: () => stop,
+        maxRequests: 3000,
+        maxDurationMs: 60_000,
+      }).then((result) => {
+        stop = true;
+        return result;
+      });
+      let terminations = 0;
+      try {
+        for (let round = 0; round < 3 && !stop; round++) {
+          const head = (await stats(api)).head;
+          // Wait for writes to go on (after a termination: to have recovered) before the next.
+          await eventually(
+            async () =>
+              stop || (await stats(api)).head >= head + 50 || undefined,
+            { what: 'writes to go on', timeoutMs: 30_000, intervalMs: 50 },
+          );
+          if (stop) break;
+          terminations += await terminateAppConnections();
+        }
+        await eventually(
+          async () => stop || (await stats(api)).head >= 300 || undefined,
+          { what: 'writes after the last termination', timeoutMs: 30_000 },
+        );
+      } finally {
+        stop = true;
+      }
+      const load = await loading;
+      record(load);
+      expectOnlyAcknowledgedOrRefused(load);
+      expect(terminations, 'connections were terminated').toBeGreaterThan(0);
+      expect(load.acknowledged.length).toBeGreaterThan(0);
+
+      await eventually(async () => (await ready()).status === 200, {
+        what: 'readiness to recover',
+        timeoutMs: 30_000,
+      });
+      const after = await httpJson(baseUrl, 'POST', '/events', {
+        id: 'after-load',
+        type: TYPE,
+        data: {},
+      });
+      expect(after.status).toBe(201);
+      acknowledged.add('after-load');
+    });
+
+    it('while no connection can be made: writes and readiness answer 503, and both recover once it can', async () => {
+      await admin.query(
+        `ALTER DATABASE ${databaseName} ALLOW_CONNECTIONS false`,
+      );
+      try {
+        await terminateAppConnections();
+        // A write is what makes the writer notice: whether the pool hands it a dead connection
+        // or none can be opened, it is refused, and the writer is faulted from then on.
+        const first = await httpJson(baseUrl, 'POST', '/events', {
+          id: 'blocked-first',
+          type: TYPE,
+          data: {},
+        });
+        expect(first.status, JSON.stringify(first.body)).toBe(503);
+        expect(Number(first.headers.get('retry-after'))).toBeGreaterThan(0);
+        refused.add('blocked-first');
+        const faulted = await ready();
+        expect(faulted.status).toBe(503);
+        expect(faulted.body.details.storage).toMatchObject({
+          status: 'down',
+          writable: false,
+        });
+        const load = await runLoad(baseUrl, {
+          concurrency: 8,
+          prefix: 'blocked',
+          type: TYPE,
+          stop: () => false,
+          maxRequests: 40,
+          maxDurationMs: 30_000,
+        });
+        record(load);
+        expectOnlyAcknowledgedOrRefused(load);
+        expect(load.acknowledged).toEqual([]);
+        expect(load.refused).toHaveLength(40);
+        expect((await ready()).status).toBe(503);
+      } finally {
+        await admin.query(
+          `ALTER DATABASE ${databaseName} ALLOW_CONNECTIONS true`,
+        );
+      }
+
+      await eventually(async () => (await ready()).status === 200, {
+        what: 'readiness to recover once connections are allowed',
+        timeoutMs: 30_000,
+      });
+      const load = await runLoad(baseUrl, {
+        concurrency: 8,
+        prefix: 'allowed',
+        type: TYPE,
+        stop: () => false,
+        maxRequests: 40,
+        maxDurationMs: 30_000,
+      });
+      record(load);
+      expectOnlyAcknowledgedOrRefused(load);
+      expect(load.acknowledged).toHaveLength(40);
+    });
+
+    it('afterwards: every acknowledged event stored exactly once, no refused one, subscriptions caught up', async () => {
+      expect(acknowledged.size).toBeGreaterThan(0);
+      expect(refused.size).toBeGreaterThan(0);
+      const app = new pg.Client({ connectionString: database.url });
+      await app.connect();
+      let copies: Map<string, number>;
+      try {
+        const rows = await app.query<{ id: string; copies: string }>(
+          `SELECT id, count(*) AS copies FROM events WHERE type = $1 GROUP BY id`,
+          [TYPE],
+        );
+        copies = new Map(rows.rows.map((row) => [row.id, Number(row.copies)]));
+      } finally {
+        await app.end();
+      }
+      for (const [id, count] of copies)
+        expect(count, `${id} stored once`).toBe(1);
+      const lost = [...acknowledged].filter((id) => !copies.has(id));
+      expect(lost, 'acknowledged but not stored').toEqual([]);
+      const storedAnyway = [...refused].filter((id) => copies.has(id));
+      expect(storedAnyway, 'refused but stored').toEqual([]);
+      const unknown = [...copies.keys()].filter(
+        (id) => !acknowledged.has(id) && !refused.has(id),
+      );
+      expect(unknown, 'stored without being asked').toEqual([]);
+
+      const caughtUp: StatsBody = await eventually(
+        async () => {
+          const current = await stats(api);
+          return current.subscriptions.every((s) => s.lag === 0)
+            ? current
+            : undefined;
+        },
+        { what: 'every subscription to catch up', timeoutMs: 30_000 },
+      );
+      expect(caughtUp.subscriptions.length).toBeGreaterThan(0);
+    });
+  },
+);
