@@ -3,6 +3,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stats, type StatsBody } from './support/http.js';
 import { runLoad, type LoadResult } from './support/load.js';
+import {
+  startAnswerCutter,
+  type AnswerCutter,
+} from './support/pg-answer-cutter.js';
 import { httpJson } from './support/real-http.js';
 import {
   createTestDatabase,
@@ -236,6 +240,81 @@ describe.skipIf(!postgres.available)(
         { what: 'every subscription to catch up', timeoutMs: 30_000 },
       );
       expect(caughtUp.subscriptions.length).toBeGreaterThan(0);
+    });
+  },
+);
+
+describe.skipIf(!postgres.available)(
+  `a COMMIT whose answer is lost${postgres.available ? '' : ` (skipped: ${postgres.reason})`}`,
+  () => {
+    const directory = temporaryDirectory();
+    let database: Awaited<ReturnType<typeof createTestDatabase>>;
+    let cutter: AnswerCutter;
+    let api: TestApp;
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      cutter = await startAnswerCutter(database.url);
+      api = await startTestApp(directory.path, {
+        event: { store: { driver: 'postgres' } },
+        database: { url: cutter.url },
+      });
+    });
+    afterAll(async () => {
+      await api?.close();
+      await cutter?.close();
+      await database?.drop();
+      directory.cleanup();
+    });
+
+    const publishOne = (id: string) =>
+      api.request({
+        method: 'POST',
+        url: '/events',
+        payload: { id, type: TYPE, data: {} },
+      });
+
+    it('is looked up: the committed write is acknowledged, stored once, and delivered', async () => {
+      expect((await publishOne('before-cut')).statusCode).toBe(201);
+      const cut = cutter.cutCommitOf('lost-answer');
+      const answer = await publishOne('lost-answer');
+      await cut;
+      // The server recorded the COMMIT: refusing would tell the client "nothing was stored"
+      // about a stored event.
+      expect(answer.statusCode, answer.body).toBe(201);
+      expect(answer.json().id).toBe('lost-answer');
+
+      await eventually(
+        async () =>
+          (await api.request({ method: 'GET', url: '/health/ready' }))
+            .statusCode === 200,
+        { what: 'readiness', timeoutMs: 30_000 },
+      );
+      expect((await publishOne('after-cut')).statusCode).toBe(201);
+      const again = await publishOne('lost-answer');
+      expect(again.statusCode, 'a repeat finds the stored event').toBe(200);
+
+      const direct = new pg.Client({ connectionString: database.url });
+      await direct.connect();
+      try {
+        const rows = await direct.query<{ id: string; copies: string }>(
+          `SELECT id, count(*) AS copies FROM events WHERE type = $1 GROUP BY id ORDER BY id`,
+          [TYPE],
+        );
+        expect(rows.rows.map((row) => [row.id, Number(row.copies)])).toEqual([
+          ['after-cut', 1],
+          ['before-cut', 1],
+          ['lost-answer', 1],
+        ]);
+      } finally {
+        await direct.end();
+      }
+      await eventually(
+        async () =>
+          (await stats(api)).subscriptions.every((s) => s.lag === 0) ||
+          undefined,
+        { what: 'every subscription to catch up', timeoutMs: 30_000 },
+      );
     });
   },
 );
