@@ -316,5 +316,31 @@ describe.skipIf(!postgres.available)(
         { what: 'every subscription to catch up', timeoutMs: 30_000 },
       );
     });
+
+    it('that cannot be looked up is refused without claiming that nothing was stored', async () => {
+      // With the answer, every connection is cut, and none gets through until the test says so.
+      const cut = cutter.cutCommitOf('unknown-outcome', { thenRefuse: true });
+      let answer;
+      try {
+        answer = await publishOne('unknown-outcome');
+        await cut;
+      } finally {
+        cutter.refuseConnections(false);
+      }
+      expect(answer.statusCode, answer.body).toBe(503);
+      expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
+      expect(answer.json().message).toMatch(/outcome is unknown/);
+      expect(answer.json().message).not.toMatch(/nothing was stored/);
+
+      // The rule for the client: retry with the same id. It committed, so the repeat finds it.
+      const retry = await eventually(
+        async () => {
+          const again = await publishOne('unknown-outcome');
+          return again.statusCode === 503 ? undefined : again;
+        },
+        { what: 'the writer to take writes again', timeoutMs: 30_000 },
+      );
+      expect(retry.statusCode, retry.body).toBe(200);
+    });
   },
 );

@@ -12,9 +12,15 @@ export interface AnswerCutter {
   url: string;
   /**
    * Cuts the answer to the COMMIT of the next transaction that sends `marker` (an event id) to
-   * the server; resolves once that has happened.
+   * the server; resolves once that has happened. `thenRefuse`: at that moment every connection is
+   * cut and new ones refused, until refuseConnections(false).
    */
-  cutCommitOf(marker: string): Promise<void>;
+  cutCommitOf(
+    marker: string,
+    options?: { thenRefuse?: boolean },
+  ): Promise<void>;
+  /** While true, every new connection is closed at once (the server seems unreachable). */
+  refuseConnections(refuse: boolean): void;
   close(): Promise<void>;
 }
 
@@ -36,9 +42,15 @@ export async function startAnswerCutter(
 ): Promise<AnswerCutter> {
   const target = new URL(databaseUrl);
   const sockets = new Set<Socket>();
-  let armed: { marker: Buffer; done: () => void } | undefined;
+  let armed:
+    { marker: Buffer; done: () => void; thenRefuse: boolean } | undefined;
+  let refusing = false;
 
   const server: Server = createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(Number(target.port || 5432), target.hostname);
     sockets.add(client).add(upstream);
     let pending = Buffer.alloc(0);
@@ -66,8 +78,16 @@ export async function startAnswerCutter(
         started = true;
         if (armed && body.includes(armed.marker)) marked = true;
         else if (armed && marked && isCommit(type, body)) {
-          cutting = armed.done;
+          const { done, thenRefuse } = armed;
           armed = undefined;
+          cutting = () => {
+            if (thenRefuse) {
+              // Every other connection goes too, and no new one gets through.
+              refusing = true;
+              for (const socket of sockets) socket.destroy();
+            }
+            done();
+          };
         }
       }
     });
@@ -99,10 +119,17 @@ export async function startAnswerCutter(
   url.port = String(port);
   return {
     url: url.toString(),
-    cutCommitOf: (marker) =>
+    cutCommitOf: (marker, { thenRefuse = false } = {}) =>
       new Promise<void>((resolve) => {
-        armed = { marker: Buffer.from(marker, 'utf8'), done: resolve };
+        armed = {
+          marker: Buffer.from(marker, 'utf8'),
+          done: resolve,
+          thenRefuse,
+        };
       }),
+    refuseConnections(refuse) {
+      refusing = refuse;
+    },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

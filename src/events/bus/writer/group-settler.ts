@@ -50,8 +50,6 @@ export class GroupSettler {
           ),
         );
       const cause = error instanceof GroupAbortedError ? error.cause : error;
-      let uncertain =
-        error instanceof GroupAbortedError && error.commitAttempted;
       // A connection lost during COMMIT does not mean the COMMIT failed: the server may have
       // recorded it and only the answer got lost. Refusing such a group would tell clients
       // "nothing was stored" about stored events, so the transaction is looked up first.
@@ -66,8 +64,13 @@ export class GroupSettler {
           this.acknowledge(unanswered.outcome);
           return;
         }
-        uncertain = fate === 'unknown';
+        // Aborted: nothing was stored, as the refusal says. Unknown: the refusal says so.
+        const unknown = fate === 'unknown';
+        this.refuse(group, cause, unknown, unknown);
+        return;
       }
+      const uncertain =
+        error instanceof GroupAbortedError && error.commitAttempted;
       this.refuse(group, cause, uncertain);
     }
   }
@@ -79,8 +82,16 @@ export class GroupSettler {
     for (const settle of settlements) settle();
   }
 
-  /** Nothing of the group was acknowledged; every caller learns that its work was not stored. */
-  private refuse(group: Queued[], cause: unknown, uncertain: boolean): void {
+  /**
+   * Nothing of the group was acknowledged; every caller learns that its work was not stored, or,
+   * when a lost COMMIT could not be looked up, that nobody knows yet.
+   */
+  private refuse(
+    group: Queued[],
+    cause: unknown,
+    uncertain: boolean,
+    outcomeUnknown = false,
+  ): void {
     const storage = isStorageFault(cause);
     this.logger.error(
       `commit failed, ${group.length} request(s) refused: ${(cause as Error)?.message ?? String(cause)}`,
@@ -91,7 +102,7 @@ export class GroupSettler {
     // must go back to the store for everything up to the next commit.
     if (uncertain) this.feed.publishUncertain();
     this.health.markFaulted(cause);
-    const refusal = new StorageUnavailableError(cause);
+    const refusal = new StorageUnavailableError(cause, outcomeUnknown);
     for (const item of group) item.reject(refusal);
     this.recovery.schedule();
   }
