@@ -1,4 +1,9 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import {
+  commitOutcome,
+  writtenTransactionId,
+  type CommitOutcome,
+} from './commit-outcome.js';
 
 interface SqliteDriver {
   queryRunner?: QueryRunner;
@@ -46,6 +51,19 @@ export class WriterConnection {
    */
   transactionAlive(): boolean {
     return this.sqlite ? this.sqlite.databaseConnection.inTransaction : true;
+  }
+
+  /**
+   * The id to look the transaction up by if its COMMIT goes unanswered: PostgreSQL only (a
+   * failed SQLite COMMIT is reported by the library in the same process, never lost on a wire).
+   */
+  async transactionId(runner: QueryRunner): Promise<string | null> {
+    return this.sqlite ? null : writtenTransactionId(runner);
+  }
+
+  /** Whether the transaction of a COMMIT that failed was recorded all the same. */
+  commitOutcome(transactionId: string): Promise<CommitOutcome> {
+    return commitOutcome(this.dataSource, transactionId);
   }
 
   async release(runner: QueryRunner): Promise<void> {

@@ -37,9 +37,15 @@ export class ShuttingDownError extends UnavailableError {
 export class StorageUnavailableError extends UnavailableError {
   readonly storageFault = true;
 
-  constructor(cause: unknown) {
+  /**
+   * `outcomeUnknown`: the connection was lost during COMMIT and the database could not be asked
+   * afterwards whether it committed; the client must not be told that nothing was stored.
+   */
+  constructor(cause: unknown, outcomeUnknown = false) {
     super(
-      'the event store cannot be written right now; nothing was stored, retry shortly',
+      outcomeUnknown
+        ? 'the connection to the event store was lost while committing and the outcome is unknown; retry with the same event ids (one already stored answers 200)'
+        : 'the event store cannot be written right now; nothing was stored, retry shortly',
       2,
     );
     this.cause = cause;

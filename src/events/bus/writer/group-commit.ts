@@ -27,6 +27,8 @@ export class GroupAbortedError extends Error {
   constructor(
     override readonly cause: unknown,
     readonly commitAttempted: boolean,
+    /** After a failed COMMIT on PostgreSQL: what the group did, to settle it if it committed. */
+    readonly unanswered?: { transactionId: string; outcome: GroupOutcome },
   ) {
     super(
       `group commit aborted: ${(cause as Error)?.message ?? String(cause)}`,
@@ -61,13 +63,18 @@ export async function commitGroup(
     (item): item is QueuedAppend => item.kind === 'append',
   );
   if (appends.length > 0) await runAppends(deps, runner, appends, outcome);
+  if (outcome.committed.length > 1)
+    outcome.committed.sort((a, b) => a.position - b.position);
+  const transactionId = await step(() => deps.connection.transactionId(runner));
   try {
     await runner.commitTransaction();
   } catch (error) {
-    throw new GroupAbortedError(error, true);
+    throw new GroupAbortedError(
+      error,
+      true,
+      transactionId === null ? undefined : { transactionId, outcome },
+    );
   }
-  if (outcome.committed.length > 1)
-    outcome.committed.sort((a, b) => a.position - b.position);
   return outcome;
 }
 
@@ -157,9 +164,9 @@ async function runAppends(
 }
 
 /** A transaction-control statement that fails leaves the group's state unknown. */
-async function step(statement: () => Promise<void>): Promise<void> {
+async function step<T>(statement: () => Promise<T>): Promise<T> {
   try {
-    await statement();
+    return await statement();
   } catch (error) {
     throw new GroupAbortedError(error, false);
   }

@@ -6,6 +6,7 @@ import {
   commitGroup,
   GroupAbortedError,
   type GroupCommitDependencies,
+  type GroupOutcome,
 } from './group-commit.js';
 import type { Queued } from './queued-work.js';
 import type { RecoveryProbe } from './recovery-probe.js';
@@ -37,15 +38,9 @@ export class GroupSettler {
       return;
     }
     try {
-      const { committed, settlements } = await commitGroup(
-        this.group,
-        runner,
-        group,
-      );
+      const outcome = await commitGroup(this.group, runner, group);
       await connection.release(runner);
-      this.recovery.committed();
-      this.feed.publish(committed);
-      for (const settle of settlements) settle();
+      this.acknowledge(outcome);
     } catch (error) {
       await connection
         .recover(runner)
@@ -55,14 +50,48 @@ export class GroupSettler {
           ),
         );
       const cause = error instanceof GroupAbortedError ? error.cause : error;
+      // A connection lost during COMMIT does not mean the COMMIT failed: the server may have
+      // recorded it and only the answer got lost. Refusing such a group would tell clients
+      // "nothing was stored" about stored events, so the transaction is looked up first.
+      const unanswered =
+        error instanceof GroupAbortedError ? error.unanswered : undefined;
+      if (unanswered) {
+        const fate = await connection.commitOutcome(unanswered.transactionId);
+        if (fate === 'committed') {
+          this.logger.warn(
+            `the answer to COMMIT was lost but the group committed: ${group.length} request(s) acknowledged`,
+          );
+          this.acknowledge(unanswered.outcome);
+          return;
+        }
+        // Aborted: nothing was stored, as the refusal says. Unknown: the refusal says so.
+        const unknown = fate === 'unknown';
+        this.refuse(group, cause, unknown, unknown);
+        return;
+      }
       const uncertain =
         error instanceof GroupAbortedError && error.commitAttempted;
       this.refuse(group, cause, uncertain);
     }
   }
 
-  /** Nothing of the group was acknowledged; every caller learns that its work was not stored. */
-  private refuse(group: Queued[], cause: unknown, uncertain: boolean): void {
+  /** The group is durable: its callers get their results and the new events go out. */
+  private acknowledge({ committed, settlements }: GroupOutcome): void {
+    this.recovery.committed();
+    this.feed.publish(committed);
+    for (const settle of settlements) settle();
+  }
+
+  /**
+   * Nothing of the group was acknowledged; every caller learns that its work was not stored, or,
+   * when a lost COMMIT could not be looked up, that nobody knows yet.
+   */
+  private refuse(
+    group: Queued[],
+    cause: unknown,
+    uncertain: boolean,
+    outcomeUnknown = false,
+  ): void {
     const storage = isStorageFault(cause);
     this.logger.error(
       `commit failed, ${group.length} request(s) refused: ${(cause as Error)?.message ?? String(cause)}`,
@@ -73,7 +102,7 @@ export class GroupSettler {
     // must go back to the store for everything up to the next commit.
     if (uncertain) this.feed.publishUncertain();
     this.health.markFaulted(cause);
-    const refusal = new StorageUnavailableError(cause);
+    const refusal = new StorageUnavailableError(cause, outcomeUnknown);
     for (const item of group) item.reject(refusal);
     this.recovery.schedule();
   }
