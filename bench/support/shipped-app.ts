@@ -18,6 +18,8 @@ export interface ShippedAppOptions {
   apiKey: string;
   label: string;
   execArgv?: string[];
+  /** Further environment overrides, e.g. the PostgreSQL driver and URL. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -63,6 +65,7 @@ export class ShippedApp {
             { name: 'bench', key_sha256: digest, roles: ['admin'] },
           ]),
           RATE_LIMIT__LIMIT: '1000000000',
+          ...options.env,
         },
         stdio: ['ignore', log, log],
       },
