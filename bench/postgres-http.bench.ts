@@ -140,9 +140,17 @@ function cannon(app: ShippedApp, conns: number, duration: number) {
 /** Waits until every subscription has handled the whole log, so no side pays for another's. */
 async function caughtUp(app: ShippedApp): Promise<number> {
   const started = performance.now();
+  let behind = 0;
   while (performance.now() - started < catchUpMs) {
-    if ((await app.lag()).behind === 0) break;
+    behind = (await app.lag()).behind;
+    if (behind === 0) break;
     await sleep(100);
+  }
+  if (behind > 0) {
+    progress(
+      BENCH,
+      `${app.label}: still ${behind} events behind after ${catchUpMs} ms`,
+    );
   }
   return Math.round(performance.now() - started);
 }
