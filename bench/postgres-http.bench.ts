@@ -70,6 +70,8 @@ interface SideRun {
   statusCodes: Record<string, number>;
   /** Server CPU time per acknowledged event (both processes for pg2; this process for raw). */
   cpuMicrosPerEvent?: number;
+  /** CPU time of the PostgreSQL backends of the side's database per event. */
+  databaseCpuMicrosPerEvent?: number;
   catchUpMs?: number;
   invalid?: boolean;
 }
@@ -105,6 +107,45 @@ async function adminQuery(sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * CPU time so far of the PostgreSQL backends connected to `database`, per backend pid, when the
+ * server runs on this machine (readable in /proc); empty otherwise. The WAL writer and other
+ * shared server processes are not counted.
+ */
+async function backendCpu(database: string): Promise<Map<number, number>> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = $1',
+      [database],
+    );
+    const cpu = new Map<number, number>();
+    for (const { pid } of rows) {
+      try {
+        const mark = processCpuMark(pid);
+        cpu.set(pid, mark.user + mark.system);
+      } catch {
+        // not on this machine, or gone since the query
+      }
+    }
+    return cpu;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Backend CPU used between two readings; backends that ended in between are not counted. */
+function backendCpuUsed(
+  before: Map<number, number>,
+  after: Map<number, number>,
+): number | undefined {
+  if (after.size === 0) return undefined;
+  let used = 0;
+  for (const [pid, micros] of after) used += micros - (before.get(pid) ?? 0);
+  return used;
 }
 
 async function unreachableReason(): Promise<string | undefined> {
@@ -167,12 +208,18 @@ async function httpSide(
   side: SideName,
   apps: ShippedApp[],
   duration: number,
+  database?: string,
 ): Promise<SideRun> {
+  const databaseBefore = database ? await backendCpu(database) : undefined;
   const before = serverCpu(apps);
   const results = await Promise.all(
     apps.map((app) => cannon(app, connections / apps.length, duration)),
   );
   const cpu = serverCpu(apps) - before;
+  const databaseUsed =
+    database && databaseBefore
+      ? backendCpuUsed(databaseBefore, await backendCpu(database))
+      : undefined;
   const statusCodes: Record<string, number> = {};
   for (const result of results) {
     for (const [code, { count }] of Object.entries(result.statusCodeStats)) {
@@ -191,23 +238,37 @@ async function httpSide(
     errors: results.reduce((sum, r) => sum + r.errors + r.timeouts, 0),
     statusCodes,
     cpuMicrosPerEvent: Math.round(cpu / Math.max(1, ok)),
+    databaseCpuMicrosPerEvent:
+      databaseUsed === undefined
+        ? undefined
+        : Math.round(databaseUsed / Math.max(1, ok)),
   };
   run.catchUpMs = await caughtUp(apps[0]);
   return run;
 }
 
-async function rawSide(url: string, duration: number): Promise<SideRun> {
+async function rawSide(
+  database: ScratchDatabase,
+  duration: number,
+): Promise<SideRun> {
+  const databaseBefore = await backendCpu(database.name);
+  let databaseAfter = new Map<number, number>();
   const before = process.cpuUsage();
   const raw: RawInsertRun = await rawBatchedInserts({
-    url,
+    url: database.url,
     type: EVENT_TYPE,
     data: EVENT_DATA,
     callers: connections,
     poolSize: rawPool,
     maxBatch: rawBatch,
     seconds: duration,
+    // Read while the pool's backends still exist: they end with the pool.
+    beforeClose: async () => {
+      databaseAfter = await backendCpu(database.name);
+    },
   });
   const cpu = process.cpuUsage(before);
+  const databaseUsed = backendCpuUsed(databaseBefore, databaseAfter);
   return {
     side: 'raw',
     eventsPerSec: raw.rowsPerSec,
@@ -220,13 +281,17 @@ async function rawSide(url: string, duration: number): Promise<SideRun> {
     cpuMicrosPerEvent: Math.round(
       (cpu.user + cpu.system) / Math.max(1, raw.rows),
     ),
+    databaseCpuMicrosPerEvent:
+      databaseUsed === undefined
+        ? undefined
+        : Math.round(databaseUsed / Math.max(1, raw.rows)),
   };
 }
 
 function report(run: SideRun): SideRun {
   progress(
     BENCH,
-    `${run.side.padEnd(6)} ${run.eventsPerSec.toFixed(0).padStart(6)} events/s  p50 ${run.latencyP50.toFixed(1)} ms  p99 ${run.latencyP99.toFixed(1)} ms  non-2xx ${run.non2xx}  errors ${run.errors}  ${run.cpuMicrosPerEvent ?? 'n/a'} us CPU/event` +
+    `${run.side.padEnd(6)} ${run.eventsPerSec.toFixed(0).padStart(6)} events/s  p50 ${run.latencyP50.toFixed(1)} ms  p99 ${run.latencyP99.toFixed(1)} ms  non-2xx ${run.non2xx}  errors ${run.errors}  ${run.cpuMicrosPerEvent ?? 'n/a'} us CPU/event  database ${run.databaseCpuMicrosPerEvent ?? 'n/a'} us/event` +
       (run.catchUpMs === undefined ? '' : `  caught up in ${run.catchUpMs} ms`),
   );
   if (run.non2xx > 0 || run.errors > 0 || run.ok === 0) {
@@ -249,6 +314,9 @@ function summary(all: SideRun[]) {
     latencyP99: median(runs.map((r) => r.latencyP99)),
     cpuMicrosPerEvent: median(
       runs.map((r) => r.cpuMicrosPerEvent ?? Number.NaN),
+    ),
+    databaseCpuMicrosPerEvent: median(
+      runs.map((r) => r.databaseCpuMicrosPerEvent ?? Number.NaN),
     ),
   };
 }
@@ -309,11 +377,11 @@ async function main(): Promise<void> {
         case 'sqlite':
           return httpSide(name, [sqlite], duration);
         case 'pg1':
-          return httpSide(name, [pg1], duration);
+          return httpSide(name, [pg1], duration, pg1Db.name);
         case 'pg2':
-          return httpSide(name, pg2, duration);
+          return httpSide(name, pg2, duration, pg2Db.name);
         case 'raw':
-          return rawSide(rawDb.url, duration);
+          return rawSide(rawDb, duration);
       }
     };
     progress(BENCH, `warm-up: ${warmupSeconds} s per side`);

@@ -537,7 +537,7 @@ function resultRows(results) {
   } else if (postgresHttp) {
     const p = postgresHttp.sides;
     const side = (s, cpuLabel = 'server CPU') =>
-      `${number(s.eventsPerSec)} events/s, p99 ${ms(s.latencyP99)}, ${number(s.cpuMicrosPerEvent)} us ${cpuLabel}/event${s.invalidRuns ? `; ${s.invalidRuns} INVALID run(s) left out` : ''}`;
+      `${number(s.eventsPerSec)} events/s, p99 ${ms(s.latencyP99)}, ${number(s.cpuMicrosPerEvent)} us ${cpuLabel}/event${Number.isFinite(s.databaseCpuMicrosPerEvent) ? ` + ${number(s.databaseCpuMicrosPerEvent)} us PostgreSQL backends/event` : ''}${s.invalidRuns ? `; ${s.invalidRuns} INVALID run(s) left out` : ''}`;
     const runs = `median of ${postgresHttp.rounds} x ${postgresHttp.seconds} s, ${postgresHttp.connections} conns in all`;
     rows.push(
       [

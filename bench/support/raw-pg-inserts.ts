@@ -44,6 +44,8 @@ export async function rawBatchedInserts(options: {
   poolSize: number;
   maxBatch: number;
   seconds: number;
+  /** Called once the load is over, before the pool's connections close. */
+  beforeClose?: () => Promise<void>;
 }): Promise<RawInsertRun> {
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -115,6 +117,7 @@ export async function rawBatchedInserts(options: {
   };
   try {
     await Promise.all(Array.from({ length: options.callers }, caller));
+    await options.beforeClose?.();
   } finally {
     await pool.end();
   }
