@@ -32,6 +32,7 @@ const BENCHMARKS = [
   'queries',
   'nats-relay',
   'grpc',
+  'postgres-http',
 ];
 
 const QUICK = {
@@ -48,6 +49,9 @@ const QUICK = {
   BENCH_GRPC_EVENTS: '5000',
   BENCH_QUERY_SIZES: '10000,100000',
   BENCH_QUERY_SAMPLES: '100',
+  BENCH_PG_SECONDS: '3',
+  BENCH_PG_ROUNDS: '1',
+  BENCH_PG_WARMUP_SECONDS: '1',
 };
 
 const { values: options } = parseArgs({
@@ -62,7 +66,7 @@ const { values: options } = parseArgs({
 if (options.help) {
   process.stdout.write(
     [
-      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency,replay,queries,nats-relay,grpc] [--no-profile]',
+      'usage: npm run bench -- [--quick] [--only=http,naive,throughput,latency,replay,queries,nats-relay,grpc,postgres-http] [--no-profile]',
       '',
       '  --quick        100k events, 3 s HTTP runs, 2k naive events, 3 s latency run',
       '  --only=LIST    run only these benchmarks (comma-separated)',
@@ -527,6 +531,59 @@ function resultRows(results) {
       '',
     ]);
   }
+  const postgresHttp = results['postgres-http'];
+  if (postgresHttp?.skipped) {
+    rows.push(['PostgreSQL HTTP', 'skipped', postgresHttp.skipped, '', '']);
+  } else if (postgresHttp) {
+    const p = postgresHttp.sides;
+    const side = (s, cpuLabel = 'server CPU') =>
+      `${number(s.eventsPerSec)} events/s, p99 ${ms(s.latencyP99)}, ${number(s.cpuMicrosPerEvent)} us ${cpuLabel}/event${Number.isFinite(s.databaseCpuMicrosPerEvent) ? ` + ${number(s.databaseCpuMicrosPerEvent)} us PostgreSQL backends/event` : ''}${s.invalidRuns ? `; ${s.invalidRuns} INVALID run(s) left out` : ''}`;
+    const runs = `median of ${postgresHttp.rounds} x ${postgresHttp.seconds} s, ${postgresHttp.connections} conns in all`;
+    rows.push(
+      [
+        'PostgreSQL HTTP',
+        `POST /events, app as shipped on SQLite (${runs})`,
+        side(p.sqlite),
+        '',
+        '',
+      ],
+      [
+        'PostgreSQL HTTP',
+        'the same, one instance on PostgreSQL',
+        side(p.pg1),
+        '',
+        '',
+      ],
+      [
+        'PostgreSQL HTTP',
+        'the same, two instances on one PostgreSQL database (half the conns each, summed; p99 the worse)',
+        side(p.pg2, 'CPU of both'),
+        '',
+        '',
+      ],
+      [
+        'PostgreSQL HTTP',
+        `raw pg multi-row INSERTs into a plain table, ${postgresHttp.connections} callers, batches <= ${postgresHttp.rawBatch}, pool ${postgresHttp.rawPool}`,
+        side(p.raw, 'client CPU'),
+        '',
+        '',
+      ],
+      [
+        'PostgreSQL HTTP',
+        'one instance on PostgreSQL / SQLite',
+        `${number(postgresHttp.ratios.pg1ToSqlite, 2)}x (${number(postgresHttp.ratios.pg1ToRaw, 2)}x of raw pg)`,
+        '>= 0.80x',
+        verdict(postgresHttp.ratios.pg1ToSqlite >= 0.8),
+      ],
+      [
+        'PostgreSQL HTTP',
+        'two instances / one instance (same database)',
+        `${number(postgresHttp.ratios.pg2ToPg1, 2)}x`,
+        '>= 1.00x',
+        verdict(postgresHttp.ratios.pg2ToPg1 >= 1),
+      ],
+    );
+  }
   const { queries } = results;
   if (queries) {
     const sizes = Object.keys(queries.curve).map(Number);
@@ -634,7 +691,12 @@ async function buildDist() {
 const startedAt = new Date();
 const revision = sourceRevision();
 await compile();
-if (selected.includes('http') && !env.BENCH_APP_MAIN) await buildDist();
+if (
+  (selected.includes('http') || selected.includes('postgres-http')) &&
+  !env.BENCH_APP_MAIN
+) {
+  await buildDist();
+}
 const results = {};
 let failed = 0;
 for (const name of selected) {

@@ -18,6 +18,8 @@ export interface ShippedAppOptions {
   apiKey: string;
   label: string;
   execArgv?: string[];
+  /** Further environment overrides, e.g. the PostgreSQL driver and URL. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -63,6 +65,7 @@ export class ShippedApp {
             { name: 'bench', key_sha256: digest, roles: ['admin'] },
           ]),
           RATE_LIMIT__LIMIT: '1000000000',
+          ...options.env,
         },
         stdio: ['ignore', log, log],
       },
@@ -95,11 +98,13 @@ export class ShippedApp {
     if (!response.ok) throw new Error(`GET /events/stats: ${response.status}`);
     const stats = (await response.json()) as {
       head: number;
-      subscriptions: { position: number }[];
+      subscriptions: { position: number; lag?: number }[];
     };
+    // `lag` counts the events still to handle (on PostgreSQL by transaction id and position,
+    // from the database); head - position is the same on SQLite, where log order is position.
     const behind = Math.max(
       0,
-      ...stats.subscriptions.map((s) => stats.head - s.position),
+      ...stats.subscriptions.map((s) => s.lag ?? stats.head - s.position),
     );
     return { head: stats.head, behind };
   }
