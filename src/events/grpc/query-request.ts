@@ -2,8 +2,10 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
 import { validationError } from '../../common/http/validation.pipe.js';
-import { ListEventsQuery } from '../http/dto/list-events.query.js';
-import { EventPattern } from '../patterns/event-pattern.js';
+import {
+  ListEventsQuery,
+  storeQueryOf,
+} from '../http/dto/list-events.query.js';
 import type { EventQuery } from '../store/event-query.js';
 
 /** events.v1.QueryRequest as received: proto3 leaves empty text and zero out. */
@@ -57,23 +59,5 @@ export function readQueryRequest(
     forbidNonWhitelisted: true,
   });
   if (errors.length > 0) throw validationError(errors);
-  return {
-    type:
-      query.type === undefined
-        ? undefined
-        : EventPattern.parse(query.type, 'type'),
-    streamId: query.aggregate_id,
-    correlationId: query.correlation_id,
-    since:
-      query.since === undefined
-        ? undefined
-        : new Date(query.since).toISOString(),
-    until:
-      query.until === undefined
-        ? undefined
-        : new Date(query.until).toISOString(),
-    limit: query.limit,
-    order: query.order,
-    maxBytes: maxPageBytes,
-  };
+  return storeQueryOf(query, maxPageBytes);
 }

@@ -43,7 +43,6 @@ import {
   CLOUDEVENT_CONTENT_TYPE,
 } from '../cloudevents/negotiation.js';
 import { EventNotFoundError } from '../errors/not-found.errors.js';
-import { EventPattern } from '../patterns/event-pattern.js';
 import { EventStore } from '../store/event-store.js';
 import type { NewEvent } from '../store/new-event.js';
 import {
@@ -56,7 +55,7 @@ import {
   type LogCursor,
 } from '../store/event-cursor.js';
 import { EventSourceQuery } from './dto/event-source.query.js';
-import { ListEventsQuery } from './dto/list-events.query.js';
+import { ListEventsQuery, storeQueryOf } from './dto/list-events.query.js';
 import { PublishEventDto } from './dto/publish-event.dto.js';
 import { PublishPolicy, type AttributeField } from '../bus/publish-policy.js';
 
@@ -186,24 +185,8 @@ export class EventsController {
     const after =
       query.after === undefined ? undefined : await this.cursor(query.after);
     const page = await this.store.query({
-      type:
-        query.type === undefined
-          ? undefined
-          : EventPattern.parse(query.type, 'type'),
-      streamId: query.aggregate_id,
-      correlationId: query.correlation_id,
-      since:
-        query.since === undefined
-          ? undefined
-          : new Date(query.since).toISOString(),
-      until:
-        query.until === undefined
-          ? undefined
-          : new Date(query.until).toISOString(),
+      ...storeQueryOf(query, this.maxPageBytes),
       after,
-      limit: query.limit,
-      order: query.order,
-      maxBytes: this.maxPageBytes,
     });
     const events = page.events.map(toCloudEvent);
     const next = page.next === null ? null : encodeCursor(page.next);

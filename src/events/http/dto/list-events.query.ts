@@ -7,7 +7,9 @@ import {
 } from '../../../common/http/cursor-page.query.js';
 import { IsOmittable } from '../../../common/validation/is-omittable.decorator.js';
 import { IsRfc3339 } from '../../../common/validation/time.decorators.js';
+import { EventPattern } from '../../patterns/event-pattern.js';
 import { IsEventPattern } from '../../patterns/is-event-pattern.validator.js';
+import type { EventQuery } from '../../store/event-query.js';
 
 export class ListEventsQuery extends CursorPageQuery {
   @ApiPropertyOptional({
@@ -57,4 +59,33 @@ export class ListEventsQuery extends CursorPageQuery {
   @IsOmittable()
   @IsIn(SORT_ORDERS)
   order: SortOrder = 'asc';
+}
+
+/**
+ * The store's query for a checked listing (GET /events, gRPC Query), without its cursor: the
+ * caller resolves `after` against the store.
+ */
+export function storeQueryOf(
+  query: ListEventsQuery,
+  maxBytes: number,
+): Omit<EventQuery, 'after'> {
+  return {
+    type:
+      query.type === undefined
+        ? undefined
+        : EventPattern.parse(query.type, 'type'),
+    streamId: query.aggregate_id,
+    correlationId: query.correlation_id,
+    since:
+      query.since === undefined
+        ? undefined
+        : new Date(query.since).toISOString(),
+    until:
+      query.until === undefined
+        ? undefined
+        : new Date(query.until).toISOString(),
+    limit: query.limit,
+    order: query.order,
+    maxBytes,
+  };
 }
