@@ -19,6 +19,7 @@ import type { AppConfig } from './config/app-config.js';
 import { connectEventsGrpc, registerEventsHttp } from './events/index.js';
 import { collectRoutes, registerAccessHooks } from './security/access.hooks.js';
 import { ApiKeys } from './security/api-keys.js';
+import { RateLimitBudget } from './security/rate-limit-budget.js';
 import { registerHttpHardening } from './security/http-hardening.js';
 import { RouteAccessTable } from './security/route-access-table.js';
 import { assertSecureStart, docsArePublic } from './security/secure-start.js';
@@ -68,7 +69,12 @@ export async function createApp(
   app.useGlobalPipes(createValidationPipe());
   const fastify = adapter.getInstance();
   await registerHttpHardening(app, config);
-  registerAccessHooks(fastify, routes, app.get(ApiKeys));
+  registerAccessHooks(
+    fastify,
+    routes,
+    app.get(ApiKeys),
+    app.get(RateLimitBudget),
+  );
   fastify.removeContentTypeParser('text/plain');
   registerEventsHttp(fastify);
   await registerLivePage(app);

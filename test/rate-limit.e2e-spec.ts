@@ -33,6 +33,11 @@ describe('rate limits per API key', () => {
     for (let i = 0; i < LIMIT; i++) {
       const response = await publishAs(shipping);
       expect(response.statusCode, response.body).toBe(201);
+      expect(response.headers['x-ratelimit-limit']).toBe(String(LIMIT));
+      expect(response.headers['x-ratelimit-remaining']).toBe(
+        String(LIMIT - i - 1),
+      );
+      expect(Number(response.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
     }
     const refused = await publishAs(shipping, 'rl-refused');
     const body = expectClientError(refused, 429);

@@ -8,19 +8,18 @@ import {
   HealthCheckService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config.js';
 import { sqlitePath } from '../database/data-source.options.js';
 import { StorageHealthIndicator } from './storage.health.js';
 import { publicIndicator } from './public-indicator.js';
-import { Public, Roles } from '../security/index.js';
+import { Public, Roles, Unlimited } from '../security/index.js';
 import { ShutdownHealthIndicator } from './shutdown.health.js';
 import { SubscriptionsHealthIndicator } from './subscriptions.health.js';
 import { NatsHealthIndicator } from './nats.health.js';
 
 @ApiTags('health')
 // Probes are never rate-limited: a busy client must not make the instance look dead.
-@SkipThrottle()
+@Unlimited()
 @Controller('health')
 export class HealthController {
   private readonly logger = new Logger(HealthController.name);

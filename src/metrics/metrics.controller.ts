@@ -1,13 +1,12 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
-import { Roles } from '../security/index.js';
+import { Roles, Unlimited } from '../security/index.js';
 import { EventMetrics } from './event-metrics.js';
 
 @ApiTags('metrics')
 // A scraper polls on a schedule: it must not use up a key's request budget.
-@SkipThrottle()
+@Unlimited()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: EventMetrics) {}

@@ -1,13 +1,14 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { ACCESS_METADATA } from './access.decorators.js';
+import { ACCESS_METADATA, UNLIMITED_METADATA } from './access.decorators.js';
 import type { Access } from './access.js';
 import { RouteAccessTable } from './route-access-table.js';
 
 /**
- * At boot, before routes are registered: every controller route method must carry @Public()
- * or @Roles() (on the method or its class), or the application does not start.
+ * At boot: every controller route method must carry @Public() or @Roles() (on the method or its
+ * class), or the application does not start; the decisions, and which routes are exempt from
+ * the rate limit (@Unlimited()), go to the route table the access hook reads.
  */
 @Injectable()
 export class AccessExplorer implements OnModuleInit {
@@ -31,8 +32,15 @@ export class AccessExplorer implements OnModuleInit {
           ACCESS_METADATA,
           [method, controller],
         );
+        const unlimited = this.reflector.getAllAndOverride<true | undefined>(
+          UNLIMITED_METADATA,
+          [method, controller],
+        );
         // Nest names each route handler `Controller.method`; the table matches routes by it.
-        this.table.declareControllerRoute(`${wrapper.name}.${name}`, access);
+        this.table.declareControllerRoute(`${wrapper.name}.${name}`, {
+          access,
+          rateLimited: unlimited !== true,
+        });
         if (access === undefined) undecided.push(`${controller.name}.${name}`);
       }
     }

@@ -3,6 +3,7 @@ import { ForbiddenError } from '../common/errors/domain-error.js';
 import { toErrorResponse } from '../common/http/error-response.js';
 import { enforceAccess } from './access.js';
 import type { ApiKeys } from './api-keys.js';
+import type { RateLimitBudget } from './rate-limit-budget.js';
 import type { RouteAccessTable } from './route-access-table.js';
 
 /** Records every route in `table` as Fastify registers it: call before anything registers one. */
@@ -14,14 +15,16 @@ export function collectRoutes(
 }
 
 /**
- * Refuses to start when a route has no access decision, and enforces the decisions of routes
- * served outside controllers (Swagger UI, static files); controller routes are left
- * to ApiKeyGuard.
+ * Refuses to start when a route has no access decision; then, for every route, controllers'
+ * and others' alike, admits only the callers its decision names and spends their rate limit.
+ * One hook rather than Nest guards: the decision is a map lookup, and a refused request never
+ * reaches Nest's router.
  */
 export function registerAccessHooks(
   fastify: FastifyInstance,
   table: RouteAccessTable,
   keys: ApiKeys,
+  budget: RateLimitBudget,
 ): void {
   fastify.addHook('onReady', (done) => {
     try {
@@ -37,16 +40,23 @@ export function registerAccessHooks(
     const { method } = request;
     const { url } = request.routeOptions;
     if (url === undefined) return done();
-    const access = table.accessOf(method, url);
-    if (access === 'controller') return done();
     try {
-      if (access === undefined) {
+      const rule = table.ruleOf(method, url);
+      if (rule === undefined) {
         throw new ForbiddenError(
           'url',
           `${method} ${url} has no access decision`,
         );
       }
-      enforceAccess(access, keys.identify(request));
+      const identity = keys.identify(request);
+      enforceAccess(rule.access, identity);
+      if (rule.rateLimited) {
+        // A key is counted by its name, on public routes too; a caller without one by address.
+        const name =
+          'principal' in identity ? identity.principal.name : undefined;
+        const headers = budget.spend(name, request.ip);
+        if (headers !== undefined) void reply.headers(headers);
+      }
       done();
     } catch (error) {
       const { status, body, headers } = toErrorResponse(error);

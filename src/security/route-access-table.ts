@@ -22,11 +22,22 @@ const ROUTES_OUTSIDE_CONTROLLERS: readonly RouteOutsideControllers[] = [
   { methods: ['OPTIONS'], url: /^\/?\*$/, access: PUBLIC },
 ];
 
-export interface RouteDecision {
-  method: string;
-  url: string;
+/** Who may call a route, and whether a call spends the caller's rate_limit budget. */
+export interface RouteRule {
+  access: Access;
+  rateLimited: boolean;
+}
+
+/** A controller route's decorators: @Public() / @Roles() and @Unlimited(). */
+export interface ControllerDecision {
   /** Undefined: no decision (the app refuses to start). */
   access?: Access;
+  rateLimited: boolean;
+}
+
+export interface RouteDecision extends ControllerDecision {
+  method: string;
+  url: string;
   /** Decided by the controller's decorators rather than the table above. */
   controller: boolean;
 }
@@ -41,12 +52,14 @@ interface RecordedRoute {
 /**
  * Every route Fastify serves, collected as it is registered (onRoute, hooked before anything
  * registers a route), with its access decision: a controller route's from its decorators
- * (AccessExplorer), any other from the table above. The preHandler hook enforces the table;
- * ApiKeyGuard enforces the decorators.
+ * (AccessExplorer), any other from the table above. One Fastify hook (access.hooks.ts) enforces
+ * them all: there is no Nest guard on the request path.
  */
 export class RouteAccessTable {
   private readonly routes = new Map<string, RecordedRoute>();
-  private readonly controllerHandlers = new Map<string, Access | undefined>();
+  private readonly controllerHandlers = new Map<string, ControllerDecision>();
+  /** Every route's rule by `METHOD url`, worked out once by verify(). */
+  private readonly rules = new Map<string, RouteRule>();
   private readonly docsAccess: Access;
 
   /** `docsPublic`: security.docs_public as resolved for this environment. */
@@ -75,39 +88,46 @@ export class RouteAccessTable {
   /** A controller method (`Class.method`, the name Nest gives its route handler) and its decision. */
   declareControllerRoute(
     handlerName: string,
-    access: Access | undefined,
+    decision: ControllerDecision,
   ): void {
-    this.controllerHandlers.set(handlerName, access);
+    this.controllerHandlers.set(handlerName, decision);
   }
 
-  /**
-   * The table's decision for a route outside controllers; 'controller' when its guard decides;
-   * undefined for a route nobody decided on.
-   */
-  accessOf(method: string, url: string): Access | 'controller' | undefined {
-    const route = this.routes.get(`${method} ${url}`);
-    if (route === undefined) return undefined;
-    if (route.outside) return route.outside;
-    return this.controllerHandlers.get(route.handlerName) !== undefined
-      ? 'controller'
-      : undefined;
+  /** The rule of a route (its method and URL pattern); undefined for a route nobody decided on. */
+  ruleOf(method: string, url: string): RouteRule | undefined {
+    return this.rules.get(`${method} ${url}`);
   }
 
   list(): RouteDecision[] {
     return [...this.routes.values()].map((route) => {
-      const controller = !route.outside;
+      if (route.outside) {
+        // Swagger UI, the live page's files and preflights: not counted, as before any key.
+        return {
+          method: route.method,
+          url: route.url,
+          access: route.outside,
+          rateLimited: false,
+          controller: false,
+        };
+      }
+      const decision = this.controllerHandlers.get(route.handlerName);
       return {
         method: route.method,
         url: route.url,
-        access: route.outside ?? this.controllerHandlers.get(route.handlerName),
-        controller,
+        access: decision?.access,
+        rateLimited: decision?.rateLimited ?? true,
+        controller: true,
       };
     });
   }
 
-  /** Throws naming every route without a decision; run once all routes are registered. */
+  /**
+   * Throws naming every route without a decision, else fixes the rules the access hook reads;
+   * run once all routes are registered.
+   */
   verify(): void {
-    const undecided = this.list()
+    const routes = this.list();
+    const undecided = routes
       .filter((route) => route.access === undefined)
       .map((route) => `${route.method} ${route.url}`);
     if (undecided.length > 0) {
@@ -115,6 +135,11 @@ export class RouteAccessTable {
         `routes without an access decision: ${undecided.join(', ')}. ` +
           'Give controller methods @Public() or @Roles(...); add routes served outside controllers to ROUTES_OUTSIDE_CONTROLLERS (src/security/route-access-table.ts).',
       );
+    }
+    this.rules.clear();
+    for (const { method, url, access, rateLimited } of routes) {
+      if (access !== undefined)
+        this.rules.set(`${method} ${url}`, { access, rateLimited });
     }
   }
 }

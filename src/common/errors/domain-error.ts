@@ -42,6 +42,16 @@ export class UnavailableError extends DomainError {
   }
 }
 
+/** The caller has spent its request budget; it may try again after a pause. */
+export class TooManyRequestsError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 /** The caller did not prove who it is (no credentials, or unknown ones). */
 export class UnauthenticatedError extends DomainError {
   constructor(

@@ -6,6 +6,7 @@ import {
   InvalidInputError,
   NotFoundError,
   TooLargeError,
+  TooManyRequestsError,
   UnauthenticatedError,
   UnavailableError,
 } from '../errors/domain-error.js';
@@ -31,6 +32,7 @@ const DOMAIN_STATUS: [new (...args: never[]) => DomainError, number][] = [
   [ConflictError, HttpStatus.CONFLICT],
   [TooLargeError, HttpStatus.PAYLOAD_TOO_LARGE],
   [UnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
+  [TooManyRequestsError, HttpStatus.TOO_MANY_REQUESTS],
   [UnauthenticatedError, HttpStatus.UNAUTHORIZED],
   [ForbiddenError, HttpStatus.FORBIDDEN],
 ];
@@ -70,7 +72,10 @@ function fromDomainError(error: DomainError): ErrorResponse {
   const status =
     DOMAIN_STATUS.find(([type]) => error instanceof type)?.[1] ?? 500;
   const response = build(status, error.message, error.details);
-  if (error instanceof UnavailableError) {
+  if (
+    error instanceof UnavailableError ||
+    error instanceof TooManyRequestsError
+  ) {
     response.headers['retry-after'] = String(error.retryAfterSeconds);
   }
   if (error instanceof UnauthenticatedError) {

@@ -57,7 +57,7 @@ export class GrpcAccessGuard implements CanActivate, OnModuleInit {
     const principal = enforceAccess(access, identity);
     if (principal !== undefined) callers.set(metadata, principal);
     const call = context.getArgByIndex<{ getPeer(): string }>(2);
-    await this.budget.spend(principal?.name, peerAddress(call.getPeer()));
+    this.budget.spend(principal?.name, peerAddress(call.getPeer()));
     return true;
   }
 }

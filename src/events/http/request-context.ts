@@ -36,11 +36,13 @@ export function correlationIdOf(request: IncomingMessage): string {
 }
 
 /**
- * Refuses a malformed X-Correlation-Id and echoes the id in every response. From the first hook
- * to the response, the request's ids are the ambient event context, so every line logged on its
- * behalf (access checks, the exception filter, anything the route calls) carries them; from the
- * preHandler hook on, the context also holds the caller's key name and W3C traceparent, so
- * everything the route publishes carries them without being passed by hand.
+ * Refuses a malformed X-Correlation-Id and echoes the id in every response (the caller's, or
+ * the request's own id: one id generated, not two). From the first hook to the response the
+ * request's event context is ambient: every line logged on its behalf (access checks, the
+ * exception filter, anything the route calls) carries its ids, and everything the route
+ * publishes carries its correlation id, traceparent and the caller's key name without being
+ * passed by hand. One context per request, entered once: a Nest interceptor doing this cost an
+ * Observable chain per request.
  */
 export function registerCorrelationHook(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -57,36 +59,39 @@ export function registerCorrelationHook(fastify: FastifyInstance): void {
       });
       return;
     }
-    const correlationId = correlationIdOf(request.raw);
+    const requestId = String(request.id);
+    const correlationId = header ?? requestId;
+    correlationIds.set(request.raw, correlationId);
     void reply.header(CORRELATION_HEADER, correlationId);
-    eventContext.run({ requestId: String(request.id), correlationId }, () => {
-      requestScopes.set(request.raw, new AsyncResource('request-context'));
-      done();
-    });
+    eventContext.run(
+      requestEventContext(request, requestId, correlationId),
+      () => {
+        requestScopes.set(request.raw, new AsyncResource('request-context'));
+        done();
+      },
+    );
   });
   // The body arrives through the socket's own callbacks, outside that context: the hooks after
-  // parsing (and the route) run inside it again.
+  // parsing and the route (Nest's pipes and handler) are called from `done`, inside it again.
   fastify.addHook('preValidation', (request, _reply, done) => {
     const scope = requestScopes.get(request.raw);
     if (scope === undefined) done();
     else scope.runInAsyncScope(done);
   });
-  // preHandler, after the body is read: what runs from here on (Nest's guards, pipes and the
-  // route) is called from `done`, so the context covers it and all it starts. A Nest
-  // interceptor doing this cost an Observable chain per request.
-  fastify.addHook('preHandler', (request, _reply, done) => {
-    eventContext.run(requestEventContext(request), done);
-  });
 }
 
-function requestEventContext(request: FastifyRequest): EventContext {
+function requestEventContext(
+  request: FastifyRequest,
+  requestId: string,
+  correlationId: string,
+): EventContext {
   const { raw } = request;
   const traceparent = request.headers.traceparent;
   return {
-    requestId: String(request.id),
-    correlationId: correlationIdOf(raw),
+    requestId,
+    correlationId,
     // The API key's name, stored as metadata.actor of every event the request publishes. Read
-    // when publishing: the access check (a guard) identifies the caller after this hook.
+    // when publishing: the access check identifies the caller after this hook.
     get actor() {
       return principalOf(raw)?.name;
     },
