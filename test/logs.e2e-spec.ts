@@ -53,13 +53,14 @@ describe('logs of the running service', () => {
     expect(requestLine).toMatchObject({ correlationId });
     // Every delivery of the user's registration (three handlers) names the same correlation;
     // the handlers run after the answer, each in its own time.
-    await eventually(() => {
-      const deliveries = jsonLines(app.stdout()).filter(
-        (entry) =>
-          entry.context === 'Delivery' && entry.correlationId === correlationId,
-      );
-      if (deliveries.length < 3)
-        throw new Error(`${deliveries.length} deliveries logged so far`);
-    });
+    await eventually(
+      () =>
+        jsonLines(app.stdout()).filter(
+          (entry) =>
+            entry.context === 'Delivery' &&
+            entry.correlationId === correlationId,
+        ).length >= 3,
+      { what: 'three deliveries logged with the correlation id' },
+    );
   });
 });
