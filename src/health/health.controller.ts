@@ -6,6 +6,7 @@ import {
   DiskHealthIndicator,
   HealthCheck,
   HealthCheckService,
+  type HealthCheckResult,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import type { AppConfig } from '../config/app-config.js';
@@ -76,8 +77,10 @@ export class HealthController {
   @Public()
   @HealthCheck()
   @ApiOperation({ summary: 'The process is up and serving requests' })
-  live() {
-    return this.health.check([]);
+  live(): HealthCheckResult {
+    // Nothing to check but that this answer is served: terminus's check() with no indicator
+    // gives this very result through a chain of promises, on the hottest probe of all.
+    return { status: 'ok', info: {}, error: {}, details: {} };
   }
 
   @Get('ready')

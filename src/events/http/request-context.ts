@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
@@ -16,7 +15,7 @@ export const TRACEPARENT =
   /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 const correlationIds = new WeakMap<IncomingMessage, string>();
-const requestScopes = new WeakMap<IncomingMessage, AsyncResource>();
+const requestContexts = new WeakMap<IncomingMessage, EventContext>();
 
 /**
  * The request's correlation id: the caller's X-Correlation-Id, or a new one. Cached per raw
@@ -63,20 +62,18 @@ export function registerCorrelationHook(fastify: FastifyInstance): void {
     const correlationId = header ?? requestId;
     correlationIds.set(request.raw, correlationId);
     void reply.header(CORRELATION_HEADER, correlationId);
-    eventContext.run(
-      requestEventContext(request, requestId, correlationId),
-      () => {
-        requestScopes.set(request.raw, new AsyncResource('request-context'));
-        done();
-      },
-    );
+    const context = requestEventContext(request, requestId, correlationId);
+    requestContexts.set(request.raw, context);
+    eventContext.run(context, done);
   });
   // The body arrives through the socket's own callbacks, outside that context: the hooks after
   // parsing and the route (Nest's pipes and handler) are called from `done`, inside it again.
+  // The same context object is entered again rather than captured in an AsyncResource, which
+  // costs init hooks and a scope switch per request.
   fastify.addHook('preValidation', (request, _reply, done) => {
-    const scope = requestScopes.get(request.raw);
-    if (scope === undefined) done();
-    else scope.runInAsyncScope(done);
+    const context = requestContexts.get(request.raw);
+    if (context === undefined) done();
+    else eventContext.run(context, done);
   });
 }
 
