@@ -57,8 +57,9 @@ function fill(path: string, from: number, to: number): void {
     db.pragma('synchronous = NORMAL');
     const insert = db.prepare(
       `INSERT INTO events (id, type, source, subject, datacontenttype, time, stream_id,
-         stream_version, correlation_id, causation_id, data, metadata, recorded_at)
-       VALUES (?, ?, '/bench', NULL, 'application/json', ?, ?, ?, ?, NULL, ?, ?, ?)`,
+         stream_version, correlation_id, causation_id, data, metadata, recorded_at,
+         time_high_water)
+       VALUES (?, ?, '/bench', NULL, 'application/json', ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
     );
     const next = random(from + 1);
     db.transaction(() => {
@@ -74,6 +75,8 @@ function fill(path: string, from: number, to: number): void {
           correlation,
           JSON.stringify({ n, amount: 42, note: 'a small payload' }),
           JSON.stringify({ correlationId: correlation, actor: 'bench' }),
+          timeOf(n),
+          // Times grow with positions here, so the running maximum is the row's own time.
           timeOf(n),
         );
       }

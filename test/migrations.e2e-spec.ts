@@ -132,4 +132,67 @@ describe('migrations collected from the modules', () => {
         .filter((name) => !firstFive.includes(name)),
     );
   });
+
+  it('gives events stored before the time high-water mark existed their running maximum of times', async () => {
+    const collected = await collectMigrations();
+    const older = collected.filter(
+      ({ name }) =>
+        timestampOf(name) < timestampOf('AddTimeHighWater1796212155265'),
+    );
+    const path = join(directory.path, 'events.db');
+    const legacy = new DataSource({
+      type: 'better-sqlite3',
+      database: path,
+      migrations: older,
+      migrationsTransactionMode: 'each',
+    });
+    await legacy.initialize();
+    // Times out of log order, as publishers may set them.
+    const times = [
+      '2026-03-01T00:00:00.000Z',
+      '2026-01-01T00:00:00.000Z',
+      '2026-05-01T00:00:00.000Z',
+      '2026-02-01T00:00:00.000Z',
+    ];
+    try {
+      await legacy.runMigrations();
+      for (const [n, time] of times.entries()) {
+        await legacy.query(
+          `INSERT INTO events (id, type, source, datacontenttype, time, correlation_id, metadata, recorded_at)
+           VALUES (?, 'clock.tick', '/legacy', 'application/json', ?, ?, '{}', ?)`,
+          [`legacy-${n}`, time, `legacy-${n}`, time],
+        );
+      }
+    } finally {
+      await legacy.destroy();
+    }
+
+    const api = await startTestApp(directory.path);
+    try {
+      const page = await getJson<{ events: { id: string }[] }>(
+        api,
+        '/events?since=2026-02-15T00:00:00Z',
+      );
+      expect(page.events.map(({ id }) => id)).toEqual(['legacy-0', 'legacy-2']);
+    } finally {
+      await api.close();
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(
+        db
+          .prepare(
+            'SELECT time_high_water AS mark FROM events ORDER BY position',
+          )
+          .all(),
+      ).toEqual([
+        { mark: times[0] },
+        { mark: times[0] },
+        { mark: times[2] },
+        { mark: times[2] },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
 });

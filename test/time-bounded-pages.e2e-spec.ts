@@ -99,3 +99,55 @@ describe('time-bounded listings of a large log', () => {
     expect(page.next).toBeNull();
   });
 });
+
+/**
+ * A log kept in time order, as most are: a listing `since` a time deep into it starts where
+ * that time is reached (the time high-water mark's index), not at the start of the log, so its
+ * first page has rows however long the log before them.
+ */
+describe('since deep into a log in time order', () => {
+  const api = useTestApp();
+  const EVENTS = 25_000;
+  const FIRST_MATCH = 15_000;
+  const START = Date.parse('2026-01-01T00:00:00.000Z');
+  const timeOf = (n: number) => new Date(START + n * 1000).toISOString();
+
+  beforeAll(async () => {
+    const bus = api.app.get(EventBus);
+    for (let start = 0; start < EVENTS; start += 1000) {
+      await bus.publish(
+        Array.from({ length: 1000 }, (_, index) => ({
+          type: 'clock.tick',
+          time: timeOf(start + index),
+          data: { n: start + index },
+        })),
+      );
+    }
+  }, 180_000);
+
+  it('answers the first rows at or after `since` on the first page, then pages on from them', async () => {
+    const first = await getJson<Page>(
+      api,
+      `/events?since=${timeOf(FIRST_MATCH)}&limit=20`,
+    );
+    expect(first.events.map((event) => event.data)).toEqual(
+      Array.from({ length: 20 }, (_, i) => ({ n: FIRST_MATCH + i })),
+    );
+    expect(first.next).not.toBeNull();
+    const second = await getJson<Page>(
+      api,
+      `/events?since=${timeOf(FIRST_MATCH)}&limit=20&after=${first.next}`,
+    );
+    expect(second.events.map((event) => event.data)).toEqual(
+      Array.from({ length: 20 }, (_, i) => ({ n: FIRST_MATCH + 20 + i })),
+    );
+  });
+
+  it('answers an empty last page at once for a time past every event', async () => {
+    const page = await getJson<Page>(
+      api,
+      `/events?since=${timeOf(EVENTS + 10)}&limit=20`,
+    );
+    expect(page).toEqual({ events: [], next: null });
+  });
+});

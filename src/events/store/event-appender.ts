@@ -68,7 +68,12 @@ export class EventAppender {
   }
 
   private async insert(runner: QueryRunner, rows: PlannedRow[]): Promise<void> {
+    if (rows.length === 0) return;
     const recordedAt = new Date().toISOString();
+    const highWater =
+      this.dialect.kind === 'sqlite'
+        ? await this.timeHighWater(runner)
+        : undefined;
     for (const chunk of powerOfTwoChunks(rows, INSERT_ROWS_PER_STATEMENT)) {
       const parameters: unknown[] = [];
       for (const { event, streamVersion } of chunk) {
@@ -87,6 +92,10 @@ export class EventAppender {
           event.metadataJson,
           recordedAt,
         );
+        if (highWater !== undefined) {
+          if (event.time > highWater.mark) highWater.mark = event.time;
+          parameters.push(highWater.mark);
+        }
       }
       const returned: {
         position: number | string;
@@ -108,6 +117,17 @@ export class EventAppender {
         );
       }
     }
+  }
+
+  /**
+   * SQLite: the running maximum of event times at the end of the log (see the migration
+   * AddTimeHighWater), read inside this transaction, so it is exact whoever wrote last.
+   */
+  private async timeHighWater(runner: QueryRunner): Promise<{ mark: string }> {
+    const [last]: { mark: string | null }[] = await runner.query(
+      'SELECT time_high_water AS mark FROM events ORDER BY position DESC LIMIT 1',
+    );
+    return { mark: last?.mark ?? '' };
   }
 
   /** Stored events that publisher-chosen ids in this batch would duplicate. */
@@ -163,14 +183,20 @@ export class EventAppender {
   }
 }
 
-const insertStatements = new Map<number, string>();
+const insertStatements = new Map<string, string>();
 
 function insertStatement(rowCount: number, dialect: SqlDialect): string {
-  let sql = insertStatements.get(rowCount);
+  const key = `${dialect.kind} ${rowCount}`;
+  let sql = insertStatements.get(key);
   if (!sql) {
-    const row = `(${placeholders(EVENT_INSERT_COLUMNS.length)})`;
-    sql = `INSERT INTO events (${EVENT_INSERT_COLUMNS.join(', ')}) VALUES ${new Array<string>(rowCount).fill(row).join(', ')} RETURNING position${dialect.txidColumn}, id, source`;
-    insertStatements.set(rowCount, sql);
+    // SQLite rows also carry the running maximum of event times (AddTimeHighWater).
+    const columns =
+      dialect.kind === 'sqlite'
+        ? [...EVENT_INSERT_COLUMNS, 'time_high_water']
+        : EVENT_INSERT_COLUMNS;
+    const row = `(${placeholders(columns.length)})`;
+    sql = `INSERT INTO events (${columns.join(', ')}) VALUES ${new Array<string>(rowCount).fill(row).join(', ')} RETURNING position${dialect.txidColumn}, id, source`;
+    insertStatements.set(key, sql);
   }
   return sql;
 }

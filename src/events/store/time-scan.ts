@@ -28,6 +28,8 @@ type Read = (sql: string, parameters: unknown[]) => Promise<SizedPosition[]>;
  * reads windows of positions from its cursor, each bounded by the primary key and filtered by
  * time, until it has its rows or has looked at TIME_SCAN_BUDGET positions, and then answers
  * what it found with the cursor where it stopped, like a pattern without a literal prefix.
+ * Ascending with `since`, the windows start at the first row whose time high-water mark
+ * reaches it (an index lookup), not at the start of the log.
  */
 export async function scanByTime(
   query: EventQuery,
@@ -46,27 +48,58 @@ export async function scanByTime(
   }
   const wanted = query.limit + 1;
   const asc = query.order === 'asc';
-  const probe = await read(
-    `SELECT position, ${ROW_BYTES_SQL} AS bytes FROM events WHERE ${bounds.join(' AND ')} ORDER BY time LIMIT ?`,
-    [...values, TIME_PROBE_ROWS + 1],
-  );
-  if (probe.length <= TIME_PROBE_ROWS) {
-    const after = query.after?.position;
-    const rows = probe
-      .filter(
-        (row) =>
-          after === undefined ||
-          (asc ? Number(row.position) > after : Number(row.position) < after),
-      )
-      .sort(
-        (a, b) => (Number(a.position) - Number(b.position)) * (asc ? 1 : -1),
-      )
-      .slice(0, wanted);
-    return { rows, budgetCursor: null };
+  // `since` alone, ascending: the high-water skip below finds the page's first rows at once,
+  // and probing the time index would read up to TIME_PROBE_ROWS rows for nothing.
+  if (!(asc && query.since !== undefined && query.until === undefined)) {
+    const probe = await read(
+      `SELECT position, ${ROW_BYTES_SQL} AS bytes FROM events WHERE ${bounds.join(' AND ')} ORDER BY time LIMIT ?`,
+      [...values, TIME_PROBE_ROWS + 1],
+    );
+    if (probe.length <= TIME_PROBE_ROWS) {
+      const after = query.after?.position;
+      const rows = probe
+        .filter(
+          (row) =>
+            after === undefined ||
+            (asc ? Number(row.position) > after : Number(row.position) < after),
+        )
+        .sort(
+          (a, b) => (Number(a.position) - Number(b.position)) * (asc ? 1 : -1),
+        )
+        .slice(0, wanted);
+      return { rows, budgetCursor: null };
+    }
   }
-
-  const rows: SizedPosition[] = [];
   let cursor = query.after?.position ?? (asc ? 0 : head + 1);
+  if (asc && query.since !== undefined) {
+    // Every row before the first whose time high-water mark reaches `since` has an earlier
+    // time (see the migration AddTimeHighWater): one index lookup skips them all.
+    const [first] = await read(
+      'SELECT position, 0 AS bytes FROM events WHERE time_high_water >= ? ORDER BY time_high_water LIMIT 1',
+      [query.since],
+    );
+    if (first === undefined) return { rows: [], budgetCursor: null };
+    cursor = Math.max(cursor, Number(first.position) - 1);
+  }
+  return scanWindows(query, head, read, bounds, values, cursor);
+}
+
+/**
+ * Windows of positions from `cursor` in listing order, each bounded by the primary key and
+ * filtered by time, until the page has its rows or TIME_SCAN_BUDGET positions were looked at.
+ */
+async function scanWindows(
+  query: EventQuery,
+  head: number,
+  read: Read,
+  bounds: string[],
+  values: unknown[],
+  from: number,
+): Promise<TimeScan> {
+  const wanted = query.limit + 1;
+  const asc = query.order === 'asc';
+  const rows: SizedPosition[] = [];
+  let cursor = from;
   let window = FIRST_WINDOW;
   let looked = 0;
   while (looked < TIME_SCAN_BUDGET) {
