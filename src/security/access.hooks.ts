@@ -48,6 +48,8 @@ export function registerAccessHooks(
           `${method} ${url} has no access decision`,
         );
       }
+      // A public route nobody counts (probes, Swagger UI, the live page) needs no identity.
+      if (!rule.rateLimited && 'public' in rule.access) return done();
       const identity = keys.identify(request);
       enforceAccess(rule.access, identity);
       if (rule.rateLimited) {

@@ -82,22 +82,35 @@ function requestEventContext(
   requestId: string,
   correlationId: string,
 ): EventContext {
-  const { raw } = request;
   const traceparent = request.headers.traceparent;
-  return {
+  return new RequestEventContext(
+    request.raw,
     requestId,
     correlationId,
-    // The API key's name, stored as metadata.actor of every event the request publishes. Read
-    // when publishing: the access check identifies the caller after this hook.
-    get actor() {
-      return principalOf(raw)?.name;
-    },
-    refuseWhenFull: true,
-    traceparent:
-      typeof traceparent === 'string' && TRACEPARENT.test(traceparent)
-        ? traceparent
-        : undefined,
-  };
+    typeof traceparent === 'string' && TRACEPARENT.test(traceparent)
+      ? traceparent
+      : undefined,
+  );
+}
+
+/** One HTTP request's context; a class, so every request's has one shape and one getter. */
+class RequestEventContext implements EventContext {
+  readonly refuseWhenFull = true;
+
+  constructor(
+    private readonly raw: IncomingMessage,
+    readonly requestId: string,
+    readonly correlationId: string,
+    readonly traceparent: string | undefined,
+  ) {}
+
+  /**
+   * The API key's name, stored as metadata.actor of every event the request publishes. Read
+   * when publishing: the access check identifies the caller after the context is entered.
+   */
+  get actor(): string | undefined {
+    return principalOf(this.raw)?.name;
+  }
 }
 
 /**
