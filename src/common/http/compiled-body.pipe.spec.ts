@@ -38,6 +38,9 @@ const variants: Record<string, unknown[]> = {
     'x'.repeat(255),
     'x'.repeat(256),
     astral.repeat(128),
+    // class-validator does not count emoji presentation selectors; Ajv's maxLength would.
+    '\uFE0F',
+    'a\uFE0F'.repeat(128),
     7,
     null,
   ],

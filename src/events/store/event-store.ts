@@ -26,6 +26,12 @@ import { padToPowerOfTwo, placeholders } from './sql-batches.js';
 import { SqlDialect } from './sql-dialect.js';
 import type { StoredEvent } from './stored-event.js';
 
+/** A listed event and its payload as stored: JSON text, or null when it has no data. */
+export interface EventWithPayload {
+  event: StoredEvent;
+  payload: string | null;
+}
+
 export type {
   AppendOutcome,
   AppendRequest,
@@ -248,7 +254,18 @@ export class EventStore {
 
   /** Filtered listing for clients, keyset-paginated in log order (see EventListing). */
   query(query: EventQuery): Promise<EventPage> {
-    return this.listing.query(query);
+    return this.listing.query(query, (row) => eventFromRow(row, this.dialect));
+  }
+
+  /**
+   * The same listing, each event beside its payload as stored (JSON text, null without data),
+   * for an answer that sends the payload on as it is instead of parsing it and writing it again.
+   */
+  queryWithPayloads(query: EventQuery): Promise<EventPage<EventWithPayload>> {
+    return this.listing.query(query, (row) => ({
+      event: eventFromRow(row, this.dialect),
+      payload: row.data,
+    }));
   }
 
   /**
