@@ -6,7 +6,7 @@ import {
   type EventPage,
   type EventQuery,
 } from './event-query.js';
-import { eventSelectColumns, type EventRow } from './event-row.js';
+import { eventRowOf, eventSelectColumns, type EventRow } from './event-row.js';
 import {
   ROW_BYTES_SQL,
   sizedRow,
@@ -16,6 +16,7 @@ import {
 import { scanForPattern } from './pattern-scan.js';
 import { padToPowerOfTwo, placeholders } from './sql-batches.js';
 import type { SqlDialect } from './sql-dialect.js';
+import type { SqliteRows } from './sqlite-rows.js';
 import { scanByTime } from './time-scan.js';
 import { storedTypesMatching, unionByPosition } from './type-fan-out.js';
 
@@ -46,6 +47,7 @@ export class EventListing {
     private readonly read: Read,
     private readonly dialect: SqlDialect,
     private readonly head: () => Promise<number>,
+    private readonly sqliteRows?: SqliteRows,
   ) {
     this.positional = dialect.kind === 'sqlite';
   }
@@ -132,6 +134,12 @@ export class EventListing {
   }
 
   private async sized(sql: string, parameters: unknown[]): Promise<SizedRow[]> {
+    if (this.sqliteRows)
+      return this.sqliteRows.all(sql, parameters).map(([position, bytes]) => ({
+        position: position as number,
+        txid: 0,
+        bytes: (bytes as number | null) ?? 0,
+      }));
     return (await this.read<SizedSqlRow>(sql, parameters)).map((row) =>
       sizedRow(row, this.dialect.toNumber),
     );
@@ -199,10 +207,11 @@ export class EventListing {
   ): Promise<E[]> {
     if (positions.length === 0) return [];
     const keys = padToPowerOfTwo(positions);
-    const rows = await this.read<EventRow>(
-      `SELECT ${eventSelectColumns(this.dialect)} FROM events WHERE position IN (${placeholders(keys.length)}) ORDER BY ${this.dialect.logOrder(order === 'asc' ? 'ASC' : 'DESC')}`,
-      keys,
-    );
-    return rows.map(toEvent);
+    const sql = `SELECT ${eventSelectColumns(this.dialect)} FROM events WHERE position IN (${placeholders(keys.length)}) ORDER BY ${this.dialect.logOrder(order === 'asc' ? 'ASC' : 'DESC')}`;
+    if (this.sqliteRows)
+      return this.sqliteRows
+        .all(sql, keys)
+        .map((values) => toEvent(eventRowOf(values)));
+    return (await this.read<EventRow>(sql, keys)).map(toEvent);
   }
 }

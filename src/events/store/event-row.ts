@@ -45,6 +45,29 @@ export interface EventRow {
   recorded_at: string | Date;
 }
 
+/**
+ * An EventRow from the values of eventSelectColumns in their order (a row read as an array,
+ * see SqliteRows); SQLite has no transaction id column.
+ */
+export function eventRowOf(values: unknown[]): EventRow {
+  return {
+    position: values[0] as number,
+    id: values[1] as string,
+    type: values[2] as string,
+    source: values[3] as string,
+    subject: values[4] as string | null,
+    datacontenttype: values[5] as string,
+    time: values[6] as string,
+    stream_id: values[7] as string | null,
+    stream_version: values[8] as number | null,
+    correlation_id: values[9] as string,
+    causation_id: values[10] as string | null,
+    data: values[11] as string | null,
+    metadata: values[12] as string,
+    recorded_at: values[13] as string,
+  };
+}
+
 export function eventFromRow(row: EventRow, dialect: SqlDialect): StoredEvent {
   return storedEvent(
     {

@@ -24,6 +24,7 @@ import {
 import { ROW_BYTES_SQL, sizedRow, takeWithinBytes } from './page-bytes.js';
 import { padToPowerOfTwo, placeholders } from './sql-batches.js';
 import { SqlDialect } from './sql-dialect.js';
+import { SqliteRows } from './sqlite-rows.js';
 import type { StoredEvent } from './stored-event.js';
 
 /** A listed event and its payload as stored: JSON text, or null when it has no data. */
@@ -59,6 +60,7 @@ export class EventStore {
       <T>(sql: string, parameters?: unknown[]) => this.read<T>(sql, parameters),
       this.dialect,
       () => this.head(),
+      SqliteRows.of(reader),
     );
   }
 
