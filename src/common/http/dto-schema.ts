@@ -2,6 +2,8 @@ import type { Type } from '@nestjs/common';
 import { Ajv } from 'ajv';
 import {
   getMetadataStorage,
+  IS_EMAIL,
+  isEmail,
   IS_LENGTH,
   length,
   MAX_LENGTH,
@@ -43,6 +45,7 @@ export interface ValidatorConstraintMetadata {
 }
 
 const RFC3339_FORMAT = 'rfc3339-instant';
+const EMAIL_FORMAT = 'class-validator-email';
 
 /**
  * Schemas for this project's own ValidateBy rules, keyed by rule name, built from the rule's
@@ -68,25 +71,33 @@ export const BODY_RULE_SCHEMAS: Record<string, RuleSchema> = {
 export const REFUSE_UNKNOWN_RULE: SchemaObject = { not: {} };
 
 /**
- * String lengths as class-validator counts them (validator.js isLength: surrogate pairs and
- * emoji presentation selectors do not count), where Ajv's minLength and maxLength count code
- * points: the two would disagree on a text holding U+FE0F.
+ * class-validator's own rules where the converters of class-validator-jsonschema would check
+ * less: their `format: email` is unknown to Ajv, which then ignores it, and Ajv's minLength and
+ * maxLength count code points where class-validator (validator.js isLength) leaves surrogate
+ * pairs and emoji presentation selectors out: the two would disagree on a text holding U+FE0F.
  */
-const LENGTH_CONVERTERS: Record<string, (rule: RuleMetadata) => SchemaObject> =
-  {
-    [IS_LENGTH]: ({ constraints = [] }) => ({
-      type: 'string',
-      textLength: constraints.slice(0, 2),
-    }),
-    [MIN_LENGTH]: ({ constraints = [] }) => ({
-      type: 'string',
-      textMinLength: constraints[0],
-    }),
-    [MAX_LENGTH]: ({ constraints = [] }) => ({
-      type: 'string',
-      textMaxLength: constraints[0],
-    }),
-  };
+const BUILT_IN_CONVERTERS: Record<
+  string,
+  (rule: RuleMetadata) => SchemaObject
+> = {
+  // IsEmail() as class-validator checks it; with options of its own, class-validator decides.
+  [IS_EMAIL]: ({ constraints = [] }) =>
+    constraints[0] === undefined
+      ? { type: 'string', format: EMAIL_FORMAT }
+      : REFUSE_UNKNOWN_RULE,
+  [IS_LENGTH]: ({ constraints = [] }) => ({
+    type: 'string',
+    textLength: constraints.slice(0, 2),
+  }),
+  [MIN_LENGTH]: ({ constraints = [] }) => ({
+    type: 'string',
+    textMinLength: constraints[0],
+  }),
+  [MAX_LENGTH]: ({ constraints = [] }) => ({
+    type: 'string',
+    textMaxLength: constraints[0],
+  }),
+};
 
 /**
  * The Ajv instance that checks compiled schemas, with the formats and keywords the converters
@@ -95,6 +106,10 @@ const LENGTH_CONVERTERS: Record<string, (rule: RuleMetadata) => SchemaObject> =
 export function createSchemaAjv(): Ajv {
   const ajv = new Ajv({ allErrors: false, strict: false });
   ajv.addFormat(RFC3339_FORMAT, { type: 'string', validate: isRfc3339 });
+  ajv.addFormat(EMAIL_FORMAT, {
+    type: 'string',
+    validate: (value) => isEmail(value),
+  });
   ajv.addKeyword({
     keyword: 'textLength',
     type: 'string',
@@ -127,7 +142,7 @@ export function dtoSchema(
   customRule: CustomRuleSchema,
 ): SchemaObject {
   const converters = {
-    ...LENGTH_CONVERTERS,
+    ...BUILT_IN_CONVERTERS,
     [ValidationTypes.CUSTOM_VALIDATION]: (meta: RuleMetadata) => {
       const [constraint] = getMetadataStorage().getTargetValidatorConstraints(
         meta.constraintCls,
