@@ -1,3 +1,4 @@
+import type { StoredEventFields } from '../store/event-payload.js';
 import type { ExtensionValue, StoredEvent } from '../store/stored-event.js';
 
 /**
@@ -39,7 +40,7 @@ export function toCloudEvent(event: StoredEvent): CloudEventJson {
  * same through JSON.parse and JSON.stringify, so the two texts are equal.
  */
 export function cloudEventJson(
-  event: StoredEvent,
+  event: StoredEventFields,
   payload: string | null,
 ): string {
   const envelope = JSON.stringify(cloudEventEnvelope(event));
@@ -50,7 +51,7 @@ export function cloudEventJson(
 }
 
 /** Every attribute but the payload (data or data_base64). */
-function cloudEventEnvelope(event: StoredEvent): CloudEventJson {
+function cloudEventEnvelope(event: StoredEventFields): CloudEventJson {
   const { metadata } = event;
   const cloudEvent: CloudEventJson = {
     ...(metadata.extensions as Record<string, ExtensionValue> | undefined),

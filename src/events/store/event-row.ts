@@ -1,4 +1,8 @@
-import { parseMetadata, storedEvent } from './event-payload.js';
+import {
+  parseMetadata,
+  storedEvent,
+  type StoredEventFields,
+} from './event-payload.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { StoredEvent } from './stored-event.js';
 
@@ -69,26 +73,29 @@ export function eventRowOf(values: unknown[]): EventRow {
 }
 
 export function eventFromRow(row: EventRow, dialect: SqlDialect): StoredEvent {
-  return storedEvent(
-    {
-      position: dialect.toNumber(row.position),
-      txid: row.txid === undefined ? undefined : dialect.toNumber(row.txid),
-      id: row.id,
-      type: row.type,
-      source: row.source,
-      subject: row.subject,
-      datacontenttype: row.datacontenttype,
-      time: dialect.toIso(row.time),
-      streamId: row.stream_id,
-      streamVersion:
-        row.stream_version === null
-          ? null
-          : dialect.toNumber(row.stream_version),
-      correlationId: row.correlation_id,
-      causationId: row.causation_id,
-      metadata: parseMetadata(row.metadata),
-      recordedAt: dialect.toIso(row.recorded_at),
-    },
-    row.data,
-  );
+  return storedEvent(eventFieldsFromRow(row, dialect), row.data);
+}
+
+/** Every field of the row's event but its payload. */
+export function eventFieldsFromRow(
+  row: EventRow,
+  dialect: SqlDialect,
+): StoredEventFields {
+  return {
+    position: dialect.toNumber(row.position),
+    txid: row.txid === undefined ? undefined : dialect.toNumber(row.txid),
+    id: row.id,
+    type: row.type,
+    source: row.source,
+    subject: row.subject,
+    datacontenttype: row.datacontenttype,
+    time: dialect.toIso(row.time),
+    streamId: row.stream_id,
+    streamVersion:
+      row.stream_version === null ? null : dialect.toNumber(row.stream_version),
+    correlationId: row.correlation_id,
+    causationId: row.causation_id,
+    metadata: parseMetadata(row.metadata),
+    recordedAt: dialect.toIso(row.recorded_at),
+  };
 }

@@ -17,6 +17,7 @@ import { EventListing } from './event-listing.js';
 import type { EventPage, EventQuery } from './event-query.js';
 import { rangeCondition, type EventRange } from './event-range.js';
 import {
+  eventFieldsFromRow,
   eventFromRow,
   eventSelectColumns,
   type EventRow,
@@ -25,11 +26,15 @@ import { ROW_BYTES_SQL, sizedRow, takeWithinBytes } from './page-bytes.js';
 import { padToPowerOfTwo, placeholders } from './sql-batches.js';
 import { SqlDialect } from './sql-dialect.js';
 import { SqliteRows } from './sqlite-rows.js';
+import type { StoredEventFields } from './event-payload.js';
 import type { StoredEvent } from './stored-event.js';
 
-/** A listed event and its payload as stored: JSON text, or null when it has no data. */
+/**
+ * A listed event, every field but its payload, and the payload as stored: JSON text, or null
+ * when it has no data.
+ */
 export interface EventWithPayload {
-  event: StoredEvent;
+  event: StoredEventFields;
   payload: string | null;
 }
 
@@ -265,7 +270,7 @@ export class EventStore {
    */
   queryWithPayloads(query: EventQuery): Promise<EventPage<EventWithPayload>> {
     return this.listing.query(query, (row) => ({
-      event: eventFromRow(row, this.dialect),
+      event: eventFieldsFromRow(row, this.dialect),
       payload: row.data,
     }));
   }
