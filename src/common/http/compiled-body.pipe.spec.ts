@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { PublishEventDto } from '../../events/http/dto/publish-event.dto.js';
+import { CreateUserDto } from '../../users/handler/dto/create-user.dto.js';
 import { CompiledBodyPipe, createSchemaAjv } from './compiled-body.pipe.js';
 import { createValidationPipe } from './validation.pipe.js';
 
@@ -38,6 +39,9 @@ const variants: Record<string, unknown[]> = {
     'x'.repeat(255),
     'x'.repeat(256),
     astral.repeat(128),
+    // class-validator does not count emoji presentation selectors; Ajv's maxLength would.
+    '\uFE0F',
+    'a\uFE0F'.repeat(128),
     7,
     null,
   ],
@@ -168,3 +172,42 @@ function captureError(action: () => unknown): unknown {
   }
   return undefined;
 }
+
+describe('CompiledBodyPipe with IsEmail (CreateUserDto)', () => {
+  const pipe = new CompiledBodyPipe(CreateUserDto);
+  const schemaAccepts = createSchemaAjv().compile(pipe.schema);
+  const emails = [
+    'ada@example.com',
+    'Ada.Lovelace+tag@sub.example.co.uk',
+    'not-an-email',
+    'a@b',
+    '@example.com',
+    'ada@',
+    'ada@example..com',
+    'ada @example.com',
+    '"quoted"@example.com',
+    'ada@[127.0.0.1]',
+    `${'x'.repeat(65)}@example.com`,
+    `ada@${'x'.repeat(300)}.com`,
+    '',
+    42,
+  ];
+
+  it('accepts exactly the emails class-validator accepts', () => {
+    let accepted = 0;
+    for (const email of emails) {
+      const body = { email, name: 'Ada' };
+      const instance = plainToInstance(CreateUserDto, body);
+      const classic =
+        validateSync(instance, { whitelist: true, forbidNonWhitelisted: true })
+          .length === 0;
+      expect({ email, accepted: schemaAccepts(body) }).toEqual({
+        email,
+        accepted: classic,
+      });
+      if (classic) accepted++;
+    }
+    expect(accepted).toBeGreaterThan(0);
+    expect(accepted).toBeLessThan(emails.length);
+  });
+});

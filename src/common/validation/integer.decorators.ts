@@ -8,10 +8,15 @@ export const MAX_VERSION = 2_147_483_647;
 export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
 
 export const IS_INTEGER_BETWEEN = 'isIntegerBetween';
+/**
+ * The same check after QueryInteger's Transform: a rule of its own name, so that a compiled
+ * query schema knows the value arrives as decimal digits (see CompiledQueryPipe).
+ */
+export const IS_QUERY_INTEGER = 'isQueryInteger';
 
 // Decimal digits only: no sign, exponent, hex prefix, fraction or blanks. Longer text cannot be
 // a safe integer and stays text, so the rule refuses it.
-const DECIMAL_DIGITS = /^[0-9]{1,20}$/;
+export const DECIMAL_DIGITS = /^[0-9]{1,20}$/;
 
 export function isIntegerBetween(
   value: unknown,
@@ -26,18 +31,15 @@ export function isIntegerBetween(
   );
 }
 
-/**
- * A whole number from `min` to `max` (a JSON number in a body). Positions, versions, counts:
- * a value a SQL integer column can hold, never a float such as 1e308.
- */
-export const IsIntegerBetween = (
+const integerRule = (
+  name: string,
   min: number,
   max: number,
   options?: ValidationOptions,
 ) =>
   ValidateBy(
     {
-      name: IS_INTEGER_BETWEEN,
+      name,
       constraints: [min, max],
       validator: {
         validate: (value) => isIntegerBetween(value, min, max),
@@ -49,6 +51,16 @@ export const IsIntegerBetween = (
     },
     options,
   );
+
+/**
+ * A whole number from `min` to `max` (a JSON number in a body). Positions, versions, counts:
+ * a value a SQL integer column can hold, never a float such as 1e308.
+ */
+export const IsIntegerBetween = (
+  min: number,
+  max: number,
+  options?: ValidationOptions,
+) => integerRule(IS_INTEGER_BETWEEN, min, max, options);
 
 /**
  * A query parameter holding a whole number from `min` to `max`, written in decimal digits.
@@ -66,5 +78,5 @@ export const QueryInteger = (
         ? Number(value)
         : value,
     ),
-    IsIntegerBetween(min, max, options),
+    integerRule(IS_QUERY_INTEGER, min, max, options),
   );

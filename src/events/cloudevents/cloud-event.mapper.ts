@@ -1,3 +1,4 @@
+import type { StoredEventFields } from '../store/event-payload.js';
 import type { ExtensionValue, StoredEvent } from '../store/stored-event.js';
 
 /**
@@ -26,6 +27,31 @@ export interface CloudEventJson {
 }
 
 export function toCloudEvent(event: StoredEvent): CloudEventJson {
+  const cloudEvent = cloudEventEnvelope(event);
+  if (event.metadata.dataBase64) cloudEvent.data_base64 = event.data as string;
+  else if (event.data !== undefined) cloudEvent.data = event.data;
+  return cloudEvent;
+}
+
+/**
+ * The text of JSON.stringify(toCloudEvent(event)), with the payload written in as the store
+ * keeps it (`payload`: JSON text, null without data) instead of parsed and written again. The
+ * store writes payloads with JSON.stringify, and a text JSON.stringify wrote comes back the
+ * same through JSON.parse and JSON.stringify, so the two texts are equal.
+ */
+export function cloudEventJson(
+  event: StoredEventFields,
+  payload: string | null,
+): string {
+  const envelope = JSON.stringify(cloudEventEnvelope(event));
+  if (payload === null) return envelope;
+  const member = event.metadata.dataBase64 ? ',"data_base64":' : ',"data":';
+  // The payload is the last member, as toCloudEvent adds it last.
+  return `${envelope.slice(0, -1)}${member}${payload}}`;
+}
+
+/** Every attribute but the payload (data or data_base64). */
+function cloudEventEnvelope(event: StoredEventFields): CloudEventJson {
   const { metadata } = event;
   const cloudEvent: CloudEventJson = {
     ...(metadata.extensions as Record<string, ExtensionValue> | undefined),
@@ -46,7 +72,5 @@ export function toCloudEvent(event: StoredEvent): CloudEventJson {
   if (event.streamVersion !== null)
     cloudEvent.streamversion = event.streamVersion;
   if (event.causationId !== null) cloudEvent.causationid = event.causationId;
-  if (metadata.dataBase64) cloudEvent.data_base64 = event.data as string;
-  else if (event.data !== undefined) cloudEvent.data = event.data;
   return cloudEvent;
 }

@@ -6,11 +6,7 @@ import {
   type EventPage,
   type EventQuery,
 } from './event-query.js';
-import {
-  eventFromRow,
-  eventSelectColumns,
-  type EventRow,
-} from './event-row.js';
+import { eventRowOf, eventSelectColumns, type EventRow } from './event-row.js';
 import {
   ROW_BYTES_SQL,
   sizedRow,
@@ -20,11 +16,14 @@ import {
 import { scanForPattern } from './pattern-scan.js';
 import { padToPowerOfTwo, placeholders } from './sql-batches.js';
 import type { SqlDialect } from './sql-dialect.js';
-import type { StoredEvent } from './stored-event.js';
+import type { SqliteRows } from './sqlite-rows.js';
 import { scanByTime } from './time-scan.js';
 import { storedTypesMatching, unionByPosition } from './type-fan-out.js';
 
 type Read = <T>(sql: string, parameters?: unknown[]) => Promise<T[]>;
+
+/** What a listing answers for each row it loads (a StoredEvent, or one with its stored JSON). */
+export type RowMapper<E> = (row: EventRow) => E;
 
 interface SizedSqlRow {
   position: number | string;
@@ -48,11 +47,15 @@ export class EventListing {
     private readonly read: Read,
     private readonly dialect: SqlDialect,
     private readonly head: () => Promise<number>,
+    private readonly sqliteRows?: SqliteRows,
   ) {
     this.positional = dialect.kind === 'sqlite';
   }
 
-  async query(query: EventQuery): Promise<EventPage> {
+  async query<E>(
+    query: EventQuery,
+    toEvent: RowMapper<E>,
+  ): Promise<EventPage<E>> {
     if (query.type && !typeFilteredInSql(query)) {
       // Without a literal prefix (**.failed) the range is every type, as many as producers
       // make: the bounded scan answers those.
@@ -62,8 +65,8 @@ export class EventListing {
           )
         : undefined;
       return types === undefined
-        ? this.queryByPattern(query, query.type)
-        : this.queryByTypes(query, types);
+        ? this.queryByPattern(query, query.type, toEvent)
+        : this.queryByTypes(query, types, toEvent);
     }
     if (
       this.positional &&
@@ -72,7 +75,7 @@ export class EventListing {
       query.streamId === undefined &&
       query.correlationId === undefined
     )
-      return this.queryByTime(query);
+      return this.queryByTime(query, toEvent);
     const { sql, parameters } = buildEventQuery(
       query,
       {
@@ -82,14 +85,15 @@ export class EventListing {
       },
       this.dialect,
     );
-    return this.page(query, await this.sized(sql, parameters));
+    return this.page(query, await this.sized(sql, parameters), toEvent);
   }
 
   /** One statement: each matching type's keyset page, merged by position (SQLite). */
-  private async queryByTypes(
+  private async queryByTypes<E>(
     query: EventQuery,
     types: EventPattern[],
-  ): Promise<EventPage> {
+    toEvent: RowMapper<E>,
+  ): Promise<EventPage<E>> {
     if (types.length === 0) return { events: [], next: null };
     const { sql, parameters } = unionByPosition(
       types.map((type) =>
@@ -106,11 +110,14 @@ export class EventListing {
       query.order,
       query.limit + 1,
     );
-    return this.page(query, await this.sized(sql, parameters));
+    return this.page(query, await this.sized(sql, parameters), toEvent);
   }
 
   /** Time bounds alone (SQLite): see scanByTime. */
-  private async queryByTime(query: EventQuery): Promise<EventPage> {
+  private async queryByTime<E>(
+    query: EventQuery,
+    toEvent: RowMapper<E>,
+  ): Promise<EventPage<E>> {
     const { rows, budgetCursor } = await scanByTime(
       query,
       await this.head(),
@@ -119,6 +126,7 @@ export class EventListing {
     const page = await this.page(
       query,
       rows.map((row) => sizedRow(row, this.dialect.toNumber)),
+      toEvent,
     );
     return page.next === null && budgetCursor !== null
       ? { ...page, next: { txid: 0, position: budgetCursor } }
@@ -126,19 +134,29 @@ export class EventListing {
   }
 
   private async sized(sql: string, parameters: unknown[]): Promise<SizedRow[]> {
+    if (this.sqliteRows)
+      return this.sqliteRows.all(sql, parameters).map(([position, bytes]) => ({
+        position: position as number,
+        txid: 0,
+        bytes: (bytes as number | null) ?? 0,
+      }));
     return (await this.read<SizedSqlRow>(sql, parameters)).map((row) =>
       sizedRow(row, this.dialect.toNumber),
     );
   }
 
   /** The rows that fit the page's count and bytes, loaded whole, and the cursor after them. */
-  private async page(query: EventQuery, sized: SizedRow[]): Promise<EventPage> {
+  private async page<E>(
+    query: EventQuery,
+    sized: SizedRow[],
+    toEvent: RowMapper<E>,
+  ): Promise<EventPage<E>> {
     const { positions, last, cut } = takeWithinBytes(
       sized,
       query.limit,
       query.maxBytes,
     );
-    const events = await this.loadPositions(positions, query.order);
+    const events = await this.loadPositions(positions, query.order, toEvent);
     const hasMore = cut || sized.length > query.limit;
     return {
       events,
@@ -148,10 +166,11 @@ export class EventListing {
   }
 
   /** Scans positions and types only, then loads the whole rows of the matches. */
-  private async queryByPattern(
+  private async queryByPattern<E>(
     query: EventQuery,
     pattern: EventPattern,
-  ): Promise<EventPage> {
+    toEvent: RowMapper<E>,
+  ): Promise<EventPage<E>> {
     const scan = await scanForPattern<LogCursor>(
       pattern,
       { ...query, cursorOf: (row) => this.dialect.cursorOfRow(row) },
@@ -176,21 +195,23 @@ export class EventListing {
       },
     );
     return {
-      events: await this.loadPositions(scan.positions, query.order),
+      events: await this.loadPositions(scan.positions, query.order, toEvent),
       next: scan.next,
     };
   }
 
-  private async loadPositions(
+  private async loadPositions<E>(
     positions: number[],
     order: 'asc' | 'desc',
-  ): Promise<StoredEvent[]> {
+    toEvent: RowMapper<E>,
+  ): Promise<E[]> {
     if (positions.length === 0) return [];
     const keys = padToPowerOfTwo(positions);
-    const rows = await this.read<EventRow>(
-      `SELECT ${eventSelectColumns(this.dialect)} FROM events WHERE position IN (${placeholders(keys.length)}) ORDER BY ${this.dialect.logOrder(order === 'asc' ? 'ASC' : 'DESC')}`,
-      keys,
-    );
-    return rows.map((row) => eventFromRow(row, this.dialect));
+    const sql = `SELECT ${eventSelectColumns(this.dialect)} FROM events WHERE position IN (${placeholders(keys.length)}) ORDER BY ${this.dialect.logOrder(order === 'asc' ? 'ASC' : 'DESC')}`;
+    if (this.sqliteRows)
+      return this.sqliteRows
+        .all(sql, keys)
+        .map((values) => toEvent(eventRowOf(values)));
+    return (await this.read<EventRow>(sql, keys)).map(toEvent);
   }
 }

@@ -18,8 +18,8 @@ export interface EventQuery {
   maxBytes: number;
 }
 
-export interface EventPage {
-  events: StoredEvent[];
+export interface EventPage<E = StoredEvent> {
+  events: E[];
   /**
    * Pass as `after` to read the next page; null when this page is the last. A page cut short by
    * its byte bound sets it, as does a pattern page that stopped at its scan budget (possibly

@@ -17,6 +17,7 @@ import { EventListing } from './event-listing.js';
 import type { EventPage, EventQuery } from './event-query.js';
 import { rangeCondition, type EventRange } from './event-range.js';
 import {
+  eventFieldsFromRow,
   eventFromRow,
   eventSelectColumns,
   type EventRow,
@@ -24,7 +25,18 @@ import {
 import { ROW_BYTES_SQL, sizedRow, takeWithinBytes } from './page-bytes.js';
 import { padToPowerOfTwo, placeholders } from './sql-batches.js';
 import { SqlDialect } from './sql-dialect.js';
+import { SqliteRows } from './sqlite-rows.js';
+import type { StoredEventFields } from './event-payload.js';
 import type { StoredEvent } from './stored-event.js';
+
+/**
+ * A listed event, every field but its payload, and the payload as stored: JSON text, or null
+ * when it has no data.
+ */
+export interface EventWithPayload {
+  event: StoredEventFields;
+  payload: string | null;
+}
 
 export type {
   AppendOutcome,
@@ -53,6 +65,7 @@ export class EventStore {
       <T>(sql: string, parameters?: unknown[]) => this.read<T>(sql, parameters),
       this.dialect,
       () => this.head(),
+      SqliteRows.of(reader),
     );
   }
 
@@ -248,7 +261,18 @@ export class EventStore {
 
   /** Filtered listing for clients, keyset-paginated in log order (see EventListing). */
   query(query: EventQuery): Promise<EventPage> {
-    return this.listing.query(query);
+    return this.listing.query(query, (row) => eventFromRow(row, this.dialect));
+  }
+
+  /**
+   * The same listing, each event beside its payload as stored (JSON text, null without data),
+   * for an answer that sends the payload on as it is instead of parsing it and writing it again.
+   */
+  queryWithPayloads(query: EventQuery): Promise<EventPage<EventWithPayload>> {
+    return this.listing.query(query, (row) => ({
+      event: eventFieldsFromRow(row, this.dialect),
+      payload: row.data,
+    }));
   }
 
   /**

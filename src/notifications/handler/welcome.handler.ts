@@ -27,15 +27,22 @@ export class WelcomeHandler {
     { transaction }: TransactionalHandlerContext,
   ): Promise<void> {
     const { userId, email, name } = event.data;
-    await transaction.manager.insert(Notification, {
-      id: uuidv7(),
-      userId,
-      channel: 'email',
-      recipient: email,
-      subject: `Welcome, ${name}!`,
-      body: `Hello ${name}, your account is ready.`,
-      eventId: event.id,
-    });
+    // Nothing reads the row back: insert() would select its created_at again after writing it.
+    await transaction.manager
+      .createQueryBuilder()
+      .insert()
+      .into(Notification)
+      .values({
+        id: uuidv7(),
+        userId,
+        channel: 'email',
+        recipient: email,
+        subject: `Welcome, ${name}!`,
+        body: `Hello ${name}, your account is ready.`,
+        eventId: event.id,
+      })
+      .updateEntity(false)
+      .execute();
     // The address stays out of the log: the user id is enough to find the row.
     this.logger.log(`welcome message queued for user ${userId}`);
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Not, type FindOneOptions, type Repository } from 'typeorm';
+import type { FindOneOptions, Repository } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
 import type { Transaction } from '../../events/index.js';
 import { User } from './user.entity.js';
@@ -43,16 +43,42 @@ export class UsersRepository {
     await tx.manager.findOne(User, options);
   }
 
-  /** Whether a user other than `exceptId` has this (normalized) email. */
+  /**
+   * Whether a user other than `exceptId` has this (normalized) email. One statement written
+   * out: TypeORM's existsBy builds it anew through its query builder on every call.
+   */
   async isEmailTaken(
     tx: Transaction,
     email: string,
     exceptId?: string,
   ): Promise<boolean> {
-    return tx.manager.existsBy(
-      User,
-      exceptId === undefined ? { email } : { email, id: Not(exceptId) },
-    );
+    const postgres = tx.manager.connection.options.type === 'postgres';
+    const rows: unknown[] =
+      exceptId === undefined
+        ? await tx.manager.query(
+            `SELECT 1 FROM users WHERE email = ${postgres ? '$1' : '?'} LIMIT 1`,
+            [email],
+          )
+        : await tx.manager.query(
+            `SELECT 1 FROM users WHERE email = ${postgres ? '$1' : '?'} AND id <> ${postgres ? '$2' : '?'} LIMIT 1`,
+            [email, exceptId],
+          );
+    return rows.length > 0;
+  }
+
+  /**
+   * A new user's row, as given: save() would first look the id up to choose between INSERT
+   * and UPDATE, then read the dates back, two statements a new id never needs.
+   */
+  async insert(tx: Transaction, user: User): Promise<User> {
+    await tx.manager
+      .createQueryBuilder()
+      .insert()
+      .into(User)
+      .values(user)
+      .updateEntity(false)
+      .execute();
+    return user;
   }
 
   save(tx: Transaction, user: User): Promise<User> {

@@ -10,8 +10,9 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
+import { CompiledBodyPipe } from '../../common/http/compiled-body.pipe.js';
 import { toCloudEvent } from '../../events/index.js';
 import { UsersService } from '../service/users.service.js';
 import { GetUserQuery } from './dto/get-user.query.js';
@@ -20,6 +21,11 @@ import { ListUsersQuery } from './dto/list-users.query.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import { UserResponse } from './dto/user.response.js';
 import { Roles } from '../../security/index.js';
+
+/** The DTO's shape without its class: keeps the global ValidationPipe off the route. */
+type CreateUserBody = { [K in keyof CreateUserDto]: CreateUserDto[K] };
+
+const createUserBody = new CompiledBodyPipe(CreateUserDto);
 
 const UserId = () =>
   new ParseUUIDPipe({
@@ -34,9 +40,12 @@ export class UsersController {
   @Post()
   @Roles('publisher')
   @ApiOperation({ summary: 'Register a user (publishes user.registered)' })
+  @ApiBody({ type: CreateUserDto })
   @ApiResponse({ status: 201, type: UserResponse })
   @ApiResponse({ status: 409, description: 'Email already registered' })
-  async register(@Body() dto: CreateUserDto): Promise<UserResponse> {
+  async register(
+    @Body(createUserBody) dto: CreateUserBody,
+  ): Promise<UserResponse> {
     return UserResponse.from(await this.users.register(dto));
   }
 

@@ -8,7 +8,6 @@ import {
   UnitOfWork,
   type CommandResult,
   type StoredEvent,
-  type Transaction,
 } from '../../events/index.js';
 import { User, userStreamId } from '../data/user.entity.js';
 import { UsersRepository } from '../data/users.repository.js';
@@ -54,7 +53,7 @@ export class UsersService {
         userStreamId(userId),
         { type: 'RegisterUser', userId, email: normalized, name, emailTaken },
       );
-      return this.saveSnapshot(tx, registered);
+      return this.saveSnapshot(registered, (row) => this.users.insert(tx, row));
     });
   }
 
@@ -104,7 +103,7 @@ export class UsersService {
         { type: 'ChangeUser', userId: id, email, name: patch.name, emailTaken },
       );
       if (changed.events.length === 0) return snapshotOf(changed);
-      return this.saveSnapshot(tx, changed);
+      return this.saveSnapshot(changed, (row) => this.users.save(tx, row));
     });
   }
 
@@ -121,12 +120,12 @@ export class UsersService {
 
   /** Another instance may insert the same email between our check and our write. */
   private async saveSnapshot(
-    tx: Transaction,
     result: CommandResult<UserState>,
+    write: (row: User) => Promise<User>,
   ): Promise<User> {
     const row = snapshotOf(result);
     try {
-      return await this.users.save(tx, row);
+      return await write(row);
     } catch (error) {
       if (isUniqueViolation(error)) throw new EmailTakenError(row.email);
       throw error;

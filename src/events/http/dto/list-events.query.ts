@@ -1,6 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Length } from 'class-validator';
 import {
+  CompiledQueryPipe,
+  type QueryFields,
+} from '../../../common/http/compiled-query.pipe.js';
+import {
   CursorPageQuery,
   SORT_ORDERS,
   type SortOrder,
@@ -61,12 +65,16 @@ export class ListEventsQuery extends CursorPageQuery {
   order: SortOrder = 'asc';
 }
 
+/** GET /events' query string, checked by the schema compiled from ListEventsQuery. */
+export const listEventsQuery = new CompiledQueryPipe(ListEventsQuery);
+export type ListEventsQueryFields = QueryFields<ListEventsQuery>;
+
 /**
  * The store's query for a checked listing (GET /events, gRPC Query), without its cursor: the
  * caller resolves `after` against the store.
  */
 export function storeQueryOf(
-  query: ListEventsQuery,
+  query: ListEventsQueryFields,
   maxBytes: number,
 ): Omit<EventQuery, 'after'> {
   return {
