@@ -19,10 +19,12 @@ import { EventStore } from '../store/event-store.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { EventTail } from './event-tail.js';
 
-// Caught-up subscriptions trail the head by at most a few commit groups (1,500 events at 28k
-// events/s in the throughput benchmark); a longer tail only turns more events into old-generation
-// garbage (peak RSS 472 MB at 20,000, 325 MB at 5,000).
-const TAIL_CAPACITY = 5_000;
+// Caught-up subscriptions trail the head by at most a few commit groups (1,500 events with 16
+// batches of 100 in flight in the throughput benchmark). The tail holds between this many and
+// twice as many events; whatever it holds outlives the young generation and is promoted, and V8
+// lets the old generation grow to a multiple of what survives a full collection, so every event
+// held costs several times its size in peak RSS (5,000: 325-345 MB peak over 200k events).
+const TAIL_CAPACITY = 2_048;
 // The safety net when no wake-up arrives (another process wrote and its notice was lost).
 const HEAD_POLL_MS = 1_000;
 // A commit of ours not yet settled (an older transaction elsewhere still runs): look again soon.
