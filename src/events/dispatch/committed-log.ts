@@ -50,6 +50,8 @@ export class CommittedLog implements OnApplicationShutdown {
   /** A COMMIT failed: the store may hold events this process never saw committed. */
   private headUncertain = false;
   private readonly listeners = new Set<() => void>();
+  /** The lowest position a reader of the tail stands at; what lies at or before it is dropped. */
+  private slowestReader: (() => number) | undefined;
   private unsubscribe: (() => void)[] = [];
   private poll: NodeJS.Timeout | undefined;
   private recheck: NodeJS.Timeout | undefined;
@@ -96,6 +98,15 @@ export class CommittedLog implements OnApplicationShutdown {
     return this.knownHead;
   }
 
+  /**
+   * Tells the log where its slowest reader stands (the dispatcher's slowest subscription), so
+   * the tail keeps only events some reader still needs; without it, only the tail's bounds
+   * apply. A reader positioned below the tail reads from the store, as after an eviction.
+   */
+  trackReaders(slowest: () => number): void {
+    this.slowestReader = slowest;
+  }
+
   /** Called whenever the head moves. */
   onNewEvents(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -126,6 +137,7 @@ export class CommittedLog implements OnApplicationShutdown {
       void this.refresh();
       return;
     }
+    if (this.slowestReader) this.tail.releaseThrough(this.slowestReader());
     this.tail.append(events);
     this.headUncertain = false;
     this.committedHead = Math.max(this.committedHead, newest.position);
