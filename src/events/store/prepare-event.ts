@@ -23,7 +23,7 @@ export interface PreparedEvent {
   streamId: string | null;
   correlationId: string;
   causationId: string | null;
-  data: unknown;
+  /** The payload as stored; the publisher's object itself is not kept while the event waits. */
   dataJson: string | null;
   metadata: EventMetadata;
   metadataJson: string;
@@ -127,7 +127,6 @@ export function prepareEvent(
     streamId,
     correlationId: defaults.correlationId ?? id,
     causationId: defaults.causationId ?? null,
-    data: input.data,
     dataJson: serializeData(input.data, field, 'data'),
     metadata,
     metadataJson: serializeMetadata(metadata),
