@@ -41,6 +41,46 @@ const DATA_PROPERTY: PropertyDescriptor = {
   configurable: true,
 };
 
+type StoredEventRecord = StoredEvent & PayloadSlots;
+
+/**
+ * Builds stored events with `new` rather than as object literals. V8 watches each literal's
+ * allocation site, and one whose objects mostly outlive a young-generation collection (events
+ * wait for their group's commit, then for every subscription) gets its objects allocated in the
+ * old generation from then on: every event became old-generation garbage, and the old
+ * generation grew to several times the live heap between full collections (peak RSS 320 MB
+ * over a million events, 95% of the garbage a full collection found). Objects made by `new`
+ * start young and die there. The prototype stays Object.prototype: a stored event is a plain
+ * object to whoever inspects it.
+ */
+const StoredEventRecord = function (
+  this: StoredEventRecord,
+  fields: StoredEventFields,
+  json: string | null,
+) {
+  this.position = fields.position;
+  this.txid = fields.txid;
+  this.id = fields.id;
+  this.type = fields.type;
+  this.source = fields.source;
+  this.subject = fields.subject;
+  this.datacontenttype = fields.datacontenttype;
+  this.time = fields.time;
+  this.streamId = fields.streamId;
+  this.streamVersion = fields.streamVersion;
+  this.correlationId = fields.correlationId;
+  this.causationId = fields.causationId;
+  Object.defineProperty(this, 'data', DATA_PROPERTY);
+  this.metadata = fields.metadata;
+  this.recordedAt = fields.recordedAt;
+  this[PAYLOAD_JSON] = json;
+  this[PAYLOAD] = NOT_PARSED;
+} as unknown as new (
+  fields: StoredEventFields,
+  json: string | null,
+) => StoredEventRecord;
+StoredEventRecord.prototype = Object.prototype as StoredEventRecord;
+
 /**
  * A stored event whose `data` is an own, enumerable accessor that parses its JSON on first
  * read: a handler that never looks at the payload (a counter, a relay of the raw row) costs no
@@ -52,26 +92,7 @@ export function storedEvent(
   fields: StoredEventFields,
   json: string | null,
 ): StoredEvent {
-  const event = {
-    position: fields.position,
-    txid: fields.txid,
-    id: fields.id,
-    type: fields.type,
-    source: fields.source,
-    subject: fields.subject,
-    datacontenttype: fields.datacontenttype,
-    time: fields.time,
-    streamId: fields.streamId,
-    streamVersion: fields.streamVersion,
-    correlationId: fields.correlationId,
-    causationId: fields.causationId,
-  } as StoredEvent & PayloadSlots;
-  Object.defineProperty(event, 'data', DATA_PROPERTY);
-  event.metadata = fields.metadata;
-  event.recordedAt = fields.recordedAt;
-  event[PAYLOAD_JSON] = json;
-  event[PAYLOAD] = NOT_PARSED;
-  return event;
+  return new StoredEventRecord(fields, json);
 }
 
 /**
