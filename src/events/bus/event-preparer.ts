@@ -8,7 +8,11 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { EventValidationError } from '../errors/event-validation.error.js';
 import type { AppendRequest } from '../store/event-store.js';
 import type { AppendOptions, NewEvent } from '../store/new-event.js';
-import { prepareEvent, type PreparedEvent } from '../store/prepare-event.js';
+import {
+  prepareEvent,
+  type EventDefaults,
+  type PreparedEvent,
+} from '../store/prepare-event.js';
 import { eventClassFor, eventTypeOf } from './domain-event.decorator.js';
 import type { EventContext } from './event-context.js';
 
@@ -51,26 +55,28 @@ export function prepareAppend(
   if (list.length === 0)
     throw new EventValidationError('events', 'at least one event is required');
   const batched = list.length > 1;
-  const now = new Date().toISOString();
+  const defaults: EventDefaults = {
+    source,
+    now: new Date().toISOString(),
+    streamId: options.streamId,
+    correlationId: options.correlationId ?? context?.correlationId,
+    causationId:
+      options.causationId !== undefined
+        ? options.causationId
+        : (context?.causationId ?? null),
+    actor: context?.actor,
+    traceparent: context?.traceparent,
+  };
 
-  const events: PreparedEvent[] = list.map((item, index) =>
-    prepareEvent(
-      toNewEvent(item, batched ? `events[${index}]` : ''),
-      {
-        source,
-        now,
-        streamId: options.streamId,
-        correlationId: options.correlationId ?? context?.correlationId,
-        causationId:
-          options.causationId !== undefined
-            ? options.causationId
-            : (context?.causationId ?? null),
-        actor: context?.actor,
-        traceparent: context?.traceparent,
-      },
-      batched ? `events[${index}]` : '',
-    ),
-  );
+  const events: PreparedEvent[] = new Array<PreparedEvent>(list.length);
+  for (let index = 0; index < list.length; index++) {
+    const field = batched ? batchField(index) : '';
+    events[index] = prepareEvent(
+      toNewEvent(list[index], field),
+      defaults,
+      field,
+    );
+  }
   // With no ambient correlation, a batch is one chain rooted at its first event.
   if (
     options.correlationId === undefined &&
@@ -93,8 +99,19 @@ export function prepareAppend(
   return { events, expectedVersion: options.expectedVersion };
 }
 
+/** `events[i]`, the field an error in a batch's i-th event names; made once per index. */
+const batchFields: string[] = [];
+const CACHED_BATCH_FIELDS = 1_024;
+
+function batchField(index: number): string {
+  if (index >= CACHED_BATCH_FIELDS) return `events[${index}]`;
+  return (batchFields[index] ??= `events[${index}]`);
+}
+
 function toNewEvent(item: Publishable, field: string): NewEvent {
-  const declaredType = eventTypeOf(item.constructor);
+  // A plain envelope (the common case) cannot carry @DomainEvent metadata: no lookup for it.
+  const declaredType =
+    item.constructor === Object ? undefined : eventTypeOf(item.constructor);
   if (declaredType !== undefined) {
     assertValid(validateSync(item, { forbidUnknownValues: false }), field);
     return { type: declaredType, data: { ...item } };

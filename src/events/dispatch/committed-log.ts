@@ -19,10 +19,12 @@ import { EventStore } from '../store/event-store.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { EventTail } from './event-tail.js';
 
-// Caught-up subscriptions trail the head by at most a few commit groups (1,500 events at 28k
-// events/s in the throughput benchmark); a longer tail only turns more events into old-generation
-// garbage (peak RSS 472 MB at 20,000, 325 MB at 5,000).
-const TAIL_CAPACITY = 5_000;
+// Caught-up subscriptions trail the head by at most a few commit groups (1,500 events with 16
+// batches of 100 in flight in the throughput benchmark). The tail holds between this many and
+// twice as many events; whatever it holds outlives the young generation and is promoted, and V8
+// lets the old generation grow to a multiple of what survives a full collection, so every event
+// held costs several times its size in peak RSS (5,000: 325-345 MB peak over 200k events).
+const TAIL_CAPACITY = 2_048;
 // The safety net when no wake-up arrives (another process wrote and its notice was lost).
 const HEAD_POLL_MS = 1_000;
 // A commit of ours not yet settled (an older transaction elsewhere still runs): look again soon.
@@ -48,6 +50,8 @@ export class CommittedLog implements OnApplicationShutdown {
   /** A COMMIT failed: the store may hold events this process never saw committed. */
   private headUncertain = false;
   private readonly listeners = new Set<() => void>();
+  /** The lowest position a reader of the tail stands at; what lies at or before it is dropped. */
+  private slowestReader: (() => number) | undefined;
   private unsubscribe: (() => void)[] = [];
   private poll: NodeJS.Timeout | undefined;
   private recheck: NodeJS.Timeout | undefined;
@@ -94,6 +98,15 @@ export class CommittedLog implements OnApplicationShutdown {
     return this.knownHead;
   }
 
+  /**
+   * Tells the log where its slowest reader stands (the dispatcher's slowest subscription), so
+   * the tail keeps only events some reader still needs; without it, only the tail's bounds
+   * apply. A reader positioned below the tail reads from the store, as after an eviction.
+   */
+  trackReaders(slowest: () => number): void {
+    this.slowestReader = slowest;
+  }
+
   /** Called whenever the head moves. */
   onNewEvents(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -124,6 +137,7 @@ export class CommittedLog implements OnApplicationShutdown {
       void this.refresh();
       return;
     }
+    if (this.slowestReader) this.tail.releaseThrough(this.slowestReader());
     this.tail.append(events);
     this.headUncertain = false;
     this.committedHead = Math.max(this.committedHead, newest.position);

@@ -106,6 +106,7 @@ export class Dispatcher
   async onApplicationBootstrap(): Promise<void> {
     const definitions = this.explorer.explore();
     const head = await this.log.follow();
+    this.log.trackReaders(() => this.slowestPosition());
     this.stopListening = this.log.onNewEvents(() => {
       for (const runner of this.runners.values()) runner.notify();
     });
@@ -145,6 +146,14 @@ export class Dispatcher
   /** A subscription this instance knows, whether it runs here or on another instance. */
   definition(name: string): SubscriptionDefinition | undefined {
     return this.wanted.get(name);
+  }
+
+  /** Where the slowest running subscription stands; the head when none runs. */
+  private slowestPosition(): number {
+    let slowest = this.log.head.position;
+    for (const runner of this.runners.values())
+      slowest = Math.min(slowest, runner.snapshot.position);
+    return slowest;
   }
 
   /** Newest settled cursor this process knows of. */

@@ -65,4 +65,19 @@ describe('EventTail', () => {
     expect(tail.readAfter(2, 10)).toBeNull();
     expect(tail.readAfter(4, 10)?.map((e) => e.position)).toEqual([5]);
   });
+
+  it('drops what every reader has passed, and sends readers behind that to the store', () => {
+    const tail = new EventTail(100, 64 * 1024 * 1024);
+    tail.reset(0);
+    tail.append([event(1), event(2), event(3), event(4)]);
+    tail.releaseThrough(2);
+    expect(tail.readAfter(2, 10)?.map((e) => e.position)).toEqual([3, 4]);
+    expect(tail.readAfter(1, 10)).toBeNull();
+    // Never beyond the newest event held: a reader at the head is still covered.
+    tail.releaseThrough(Number.POSITIVE_INFINITY);
+    expect(tail.readAfter(4, 10)).toEqual([]);
+    expect(tail.readAfter(3, 10)).toBeNull();
+    tail.append([event(5)]);
+    expect(tail.readAfter(4, 10)?.map((e) => e.position)).toEqual([5]);
+  });
 });

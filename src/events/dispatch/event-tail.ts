@@ -66,6 +66,33 @@ export class EventTail {
       this.evict();
   }
 
+  /**
+   * Every reader has passed `position`: its events and those before it are dropped. Held any
+   * longer, they would only outlive the young generation and be promoted as garbage.
+   */
+  releaseThrough(position: number): void {
+    if (this.state !== 'covering' || this.events.length === 0) return;
+    // Never past the newest event held: the floor must stay a position readers can stand at.
+    const through = Math.min(
+      position,
+      this.events[this.events.length - 1].position,
+    );
+    if (through <= this.floor) return;
+    let released = 0;
+    let bytes = this.bytes;
+    while (
+      released < this.events.length &&
+      this.events[released].position <= through
+    ) {
+      bytes -= approximateBytes(this.events[released]);
+      released++;
+    }
+    this.floor = through;
+    if (released === 0) return;
+    this.events = this.events.slice(released);
+    this.bytes = bytes;
+  }
+
   /** Events after `position`, or null when the tail does not cover it. */
   readAfter(position: number, limit: number): StoredEvent[] | null {
     if (this.state !== 'covering' || position < this.floor) return null;

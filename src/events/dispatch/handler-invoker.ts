@@ -20,12 +20,13 @@ export class HandlerInvoker {
     private readonly replay = false,
   ) {}
 
-  async one(
-    event: StoredEvent,
-    attempt: number,
-    transaction?: Transaction,
-  ): Promise<Error | undefined> {
-    const { name, handler, retry } = this.definition;
+  /**
+   * Settles synchronously when the handler returns no promise: a plain handler then costs no
+   * promise, no await and no async-context hop per event, which the dispatch loop and replay
+   * rely on (awaiting the result works either way).
+   */
+  one(event: StoredEvent, attempt: number, transaction?: Transaction): Outcome {
+    const { name, handler } = this.definition;
     const context = new DeliveryContext(
       name,
       attempt,
@@ -33,16 +34,13 @@ export class HandlerInvoker {
       transaction,
     );
     const started = performance.now();
-    const failure = await this.call(event, context, () =>
-      handler(event, context),
-    );
-    const duration = performance.now() - started;
-    if (failure) {
-      this.log.failed(name, event, attempt, retry.attempts, duration, failure);
-    } else {
-      this.log.delivered(name, event, attempt, duration);
+    const outcome = this.call(event, context, () => handler(event, context));
+    if (outcome instanceof Promise) {
+      return outcome.then((failure) =>
+        this.logOne(event, attempt, started, failure),
+      );
     }
-    return failure;
+    return this.logOne(event, attempt, started, outcome);
   }
 
   /** One call for several events (subscriptions declared with @OnDomainEvents). */
@@ -62,13 +60,30 @@ export class HandlerInvoker {
     return failure;
   }
 
-  private async call(
+  private logOne(
+    event: StoredEvent,
+    attempt: number,
+    started: number,
+    failure: Error | undefined,
+  ): Error | undefined {
+    const { name, retry } = this.definition;
+    const duration = performance.now() - started;
+    if (failure) {
+      this.log.failed(name, event, attempt, retry.attempts, duration, failure);
+    } else {
+      this.log.delivered(name, event, attempt, duration);
+    }
+    return failure;
+  }
+
+  private call(
     cause: StoredEvent,
     context: DeliveryContext,
     work: () => unknown,
-  ): Promise<Error | undefined> {
+  ): Outcome {
+    let result: unknown;
     try {
-      const result = eventContext.run(
+      result = eventContext.run(
         {
           correlationId: cause.correlationId,
           causationId: cause.id,
@@ -77,19 +92,27 @@ export class HandlerInvoker {
         },
         work,
       );
-      if (isThenable(result)) {
-        await withTimeout(
-          result,
-          this.definition.timeoutMs,
-          context,
-          this.definition.name,
-        );
-      }
-      return undefined;
     } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
+      return asError(error);
     }
+    if (!isThenable(result)) return undefined;
+    return withTimeout(
+      result,
+      this.definition.timeoutMs,
+      context,
+      this.definition.name,
+    ).then(
+      () => undefined,
+      (error: unknown) => asError(error),
+    );
   }
+}
+
+/** A handler's failure, or undefined; a promise of it only when the handler returned one. */
+export type Outcome = Error | undefined | Promise<Error | undefined>;
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

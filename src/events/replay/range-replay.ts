@@ -4,7 +4,7 @@ import { publicError } from '../../common/errors/public-error.js';
 import type { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
 import type { Transaction } from '../bus/transaction.js';
 import { DeliveryLog } from '../dispatch/delivery-log.js';
-import { HandlerInvoker } from '../dispatch/handler-invoker.js';
+import { HandlerInvoker, type Outcome } from '../dispatch/handler-invoker.js';
 import { retryDelayMs } from '../dispatch/retry-policy.js';
 import {
   matchesAny,
@@ -84,7 +84,9 @@ export class RangeReplay {
       // The common case, kept lean: one handler call per event, retries only on failure.
       for (const event of events) {
         if (this.job.cancelled) return;
-        const error = await this.invoker.one(event, 1);
+        // A handler that returns no promise is settled without an await.
+        const outcome = this.invoker.one(event, 1);
+        const error = outcome instanceof Promise ? await outcome : outcome;
         if (error === undefined) this.job.recordDelivered(1);
         else await this.retry(event, error);
       }
@@ -166,7 +168,7 @@ export class RangeReplay {
    * reports a failure), directly otherwise.
    */
   private async withTransaction(
-    attempt: (tx?: Transaction) => Promise<Error | undefined>,
+    attempt: (tx?: Transaction) => Outcome,
   ): Promise<Error | undefined> {
     if (!this.definition.transactional) return attempt();
     try {

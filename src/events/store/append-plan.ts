@@ -18,6 +18,8 @@ type Slot =
 
 export interface RequestPlan {
   slots: Slot[];
+  /** The request's new rows, in order (duplicates within the batch excluded). */
+  rows: PlannedRow[];
 }
 
 export function identity(event: { id: string; source: string }): string {
@@ -27,30 +29,34 @@ export function identity(event: { id: string; source: string }): string {
 /**
  * Decides, for one request, which events are new, which are duplicates of stored or
  * already-planned events, and which stream versions the new ones take. Shared state
- * (`planned`, `versions`) is only updated when the whole request is accepted.
+ * (`planned`, `versions`) is only updated when the whole request is accepted. `planned` is
+ * null when no event of the batch brings its own id: generated ids are unique, so there is
+ * nothing to look up by identity (the common publish, planned without a map per event).
  */
 export function planRequest(
   events: PreparedEvent[],
   expectedVersion: ExpectedVersion | undefined,
   existing: Map<string, StoredEvent>,
-  planned: Map<string, PlannedRow>,
+  planned: Map<string, PlannedRow> | null,
   versions: Map<string, number>,
 ): RequestPlan {
-  const slots: Slot[] = [];
-  const ownRows = new Map<string, PlannedRow>();
+  const slots: Slot[] = new Array<Slot>(events.length);
+  const rows: PlannedRow[] = [];
+  const ownRows = planned ? new Map<string, PlannedRow>() : null;
   const nextVersions = new Map<string, number>();
 
-  for (const event of events) {
-    const key = identity(event);
-    if (event.idGiven) {
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    const key = ownRows ? identity(event) : '';
+    if (event.idGiven && planned && ownRows) {
       const stored = existing.get(key);
       if (stored) {
-        slots.push({ kind: 'existing', event: stored });
+        slots[i] = { kind: 'existing', event: stored };
         continue;
       }
       const earlier = planned.get(key) ?? ownRows.get(key);
       if (earlier) {
-        slots.push({ kind: 'new', row: earlier, duplicate: true });
+        slots[i] = { kind: 'new', row: earlier, duplicate: true };
         continue;
       }
     }
@@ -63,22 +69,24 @@ export function planRequest(
       nextVersions.set(event.streamId, streamVersion);
     }
     const row: PlannedRow = { event, streamVersion };
-    ownRows.set(key, row);
-    slots.push({ kind: 'new', row, duplicate: false });
+    ownRows?.set(key, row);
+    rows.push(row);
+    slots[i] = { kind: 'new', row, duplicate: false };
   }
 
   // A retried request whose events are all stored already is answered, not re-checked.
-  if (typeof expectedVersion === 'number' && ownRows.size > 0) {
+  if (typeof expectedVersion === 'number' && rows.length > 0) {
     const streamId = events[0].streamId as string;
     const current = versions.get(streamId) ?? 0;
     if (current !== expectedVersion) {
       throw new ConcurrencyError(streamId, expectedVersion, current);
     }
   }
-  for (const [key, row] of ownRows) planned.set(key, row);
+  if (planned && ownRows)
+    for (const [key, row] of ownRows) planned.set(key, row);
   for (const [streamId, version] of nextVersions)
     versions.set(streamId, version);
-  return { slots };
+  return { slots, rows };
 }
 
 /** What a batch of requests comes to: the rows to insert, then each request's answer. */
@@ -104,22 +112,28 @@ export function planAppend(
   existing: Map<string, StoredEvent>,
   versions: Map<string, number>,
 ): AppendPlan {
-  const planned = new Map<string, PlannedRow>();
+  const anyIdGiven = requests.some((request) =>
+    request.events.some((event) => event.idGiven),
+  );
+  const planned = anyIdGiven ? new Map<string, PlannedRow>() : null;
+  const rows: PlannedRow[] = [];
   const plans: (RequestPlan | Error)[] = requests.map((request) => {
     try {
-      return planRequest(
+      const plan = planRequest(
         request.events,
         request.expectedVersion,
         existing,
         planned,
         versions,
       );
+      for (const row of plan.rows) rows.push(row);
+      return plan;
     } catch (error) {
       return error as Error;
     }
   });
   return {
-    rows: [...planned.values()],
+    rows,
     outcomes: () =>
       plans.map((plan) =>
         plan instanceof Error

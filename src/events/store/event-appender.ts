@@ -39,6 +39,13 @@ export type AppendOutcome =
   { ok: true; result: AppendResult } | { ok: false; error: Error };
 
 const INSERT_ROWS_PER_STATEMENT = 256;
+
+interface ReturnedRow {
+  position: number | string;
+  txid?: string;
+  id: string;
+  source: string;
+}
 const LOOKUP_KEYS_PER_STATEMENT = 256;
 
 /** The write side of the log: appends on the writer's query runner, inside its transaction. */
@@ -74,47 +81,36 @@ export class EventAppender {
       this.dialect.kind === 'sqlite'
         ? await this.timeHighWater(runner)
         : undefined;
+    const width = EVENT_INSERT_COLUMNS.length + (highWater ? 1 : 0);
     for (const chunk of powerOfTwoChunks(rows, INSERT_ROWS_PER_STATEMENT)) {
-      const parameters: unknown[] = [];
+      const parameters = new Array<unknown>(chunk.length * width);
+      let at = 0;
       for (const { event, streamVersion } of chunk) {
-        parameters.push(
-          event.id,
-          event.type,
-          event.source,
-          event.subject,
-          event.datacontenttype,
-          event.time,
-          event.streamId,
-          streamVersion,
-          event.correlationId,
-          event.causationId,
-          event.dataJson,
-          event.metadataJson,
-          recordedAt,
-        );
+        parameters[at++] = event.id;
+        parameters[at++] = event.type;
+        parameters[at++] = event.source;
+        parameters[at++] = event.subject;
+        parameters[at++] = event.datacontenttype;
+        parameters[at++] = event.time;
+        parameters[at++] = event.streamId;
+        parameters[at++] = streamVersion;
+        parameters[at++] = event.correlationId;
+        parameters[at++] = event.causationId;
+        parameters[at++] = event.dataJson;
+        parameters[at++] = event.metadataJson;
+        parameters[at++] = recordedAt;
         if (highWater !== undefined) {
           if (event.time > highWater.mark) highWater.mark = event.time;
-          parameters.push(highWater.mark);
+          parameters[at++] = highWater.mark;
         }
       }
-      const returned: {
-        position: number | string;
-        txid?: string;
-        id: string;
-        source: string;
-      }[] = await runner.query(
+      const returned: ReturnedRow[] = await runner.query(
         this.dialect.sql(insertStatement(chunk.length, this.dialect)),
         parameters,
       );
-      const cursors = new Map(
-        returned.map((row) => [identity(row), this.dialect.cursorOfRow(row)]),
-      );
-      for (const row of chunk) {
-        row.stored = toStoredEvent(
-          row,
-          cursors.get(identity(row.event)) as LogCursor,
-          recordedAt,
-        );
+      const cursors = this.cursorsInRowOrder(chunk, returned);
+      for (let i = 0; i < chunk.length; i++) {
+        chunk[i].stored = toStoredEvent(chunk[i], cursors[i], recordedAt);
       }
     }
   }
@@ -128,6 +124,33 @@ export class EventAppender {
       'SELECT time_high_water AS mark FROM events ORDER BY position DESC LIMIT 1',
     );
     return { mark: last?.mark ?? '' };
+  }
+
+  /**
+   * Each inserted row's cursor, in the order of `chunk`. RETURNING promises no order, so rows
+   * are matched by identity; both engines return them in VALUES order, which is checked row by
+   * row before the lookup map is built for nothing.
+   */
+  private cursorsInRowOrder(
+    chunk: PlannedRow[],
+    returned: ReturnedRow[],
+  ): LogCursor[] {
+    const cursors = new Array<LogCursor>(chunk.length);
+    let inOrder = returned.length === chunk.length;
+    for (let i = 0; inOrder && i < chunk.length; i++) {
+      const { event } = chunk[i];
+      const row = returned[i];
+      if (row.id !== event.id || row.source !== event.source) inOrder = false;
+      else cursors[i] = this.dialect.cursorOfRow(row);
+    }
+    if (inOrder) return cursors;
+    const byIdentity = new Map(
+      returned.map((row) => [identity(row), this.dialect.cursorOfRow(row)]),
+    );
+    for (let i = 0; i < chunk.length; i++) {
+      cursors[i] = byIdentity.get(identity(chunk[i].event)) as LogCursor;
+    }
+    return cursors;
   }
 
   /** Stored events that publisher-chosen ids in this batch would duplicate. */

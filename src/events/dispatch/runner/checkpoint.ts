@@ -1,10 +1,6 @@
 import { publicError } from '../../../common/errors/public-error.js';
 import type { Transaction } from '../../bus/transaction.js';
-import {
-  compareCursors,
-  cursorOf,
-  type LogCursor,
-} from '../../store/event-cursor.js';
+import { compareCursors, type LogCursor } from '../../store/event-cursor.js';
 import type { StoredEvent } from '../../store/stored-event.js';
 import type {
   SubscriptionState,
@@ -128,7 +124,7 @@ export class Checkpoint {
 
 /** A checkpoint state (or draft) moves past `event`. */
 export function passEvent(state: SubscriptionState, event: StoredEvent): void {
-  const { txid, position } = cursorOf(event);
-  state.txid = txid;
-  state.position = position;
+  // Runs once per event and subscription: no cursor object in between.
+  state.txid = event.txid ?? 0;
+  state.position = event.position;
 }

@@ -16,10 +16,19 @@ export class PlainDelivery {
   async process(batch: StoredEvent[]): Promise<void> {
     if (this.run.definition.batchHandler && (await this.deliverAll(batch)))
       return;
+    const { checkpoint, invoker } = this.run;
     for (const event of batch) {
       this.run.assertRunning();
-      if (this.run.matches(event.type)) await this.deliver(event);
-      this.run.checkpoint.moveTo(event);
+      if (this.run.matches(event.type)) {
+        // A handler that returns no promise is settled without an await: most are.
+        const outcome = invoker.one(event, 1);
+        const error = handlerFailure(
+          outcome instanceof Promise ? await outcome : outcome,
+        );
+        if (error === undefined) checkpoint.processed();
+        else await this.retry(event, error);
+      }
+      checkpoint.moveTo(event);
     }
   }
 
@@ -43,13 +52,9 @@ export class PlainDelivery {
     return true;
   }
 
-  private async deliver(event: StoredEvent): Promise<void> {
+  /** The first attempt failed: retries, then parks the event if it keeps failing. */
+  private async retry(event: StoredEvent, error: Error): Promise<void> {
     const { checkpoint, invoker } = this.run;
-    const error = handlerFailure(await invoker.one(event, 1));
-    if (error === undefined) {
-      checkpoint.processed();
-      return;
-    }
     checkpoint.failed(error);
     await this.retries.settle(event, error, async (attempt) => {
       const retryError = handlerFailure(await invoker.one(event, attempt));
