@@ -1,10 +1,6 @@
 import { eventContext } from '../event-context.js';
 import type { Queued } from './queued-work.js';
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
-}
-
 // One group never grows past this many events, so one commit stays short under a flood.
 const MAX_GROUP_WEIGHT = 5_000;
 
@@ -43,16 +39,12 @@ export class CommitQueue {
   }
 
   private async drain(): Promise<void> {
-    // Yield before every group, not only the first: settling a group resolves its callers, and
-    // what they publish next (a publisher's next batch, a handler's checkpoint) reaches the
-    // queue a few promise hops later. Taken at once, the next group would hold only the work
-    // that arrived during the commit, and the rest would pay a sync to disk of its own.
-    await yieldToEventLoop();
+    // Yield once so that requests arriving in the same tick share the first commit.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.queue.length > 0) {
       const group = this.takeGroup();
       await this.commitGroup(group);
       this.settled(group.reduce((sum, item) => sum + item.weight, 0));
-      await yieldToEventLoop();
     }
     this.draining = null;
   }
