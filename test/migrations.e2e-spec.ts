@@ -52,6 +52,21 @@ function snapshot(path: string) {
 
 const timestampOf = (name: string) => Number(name.slice(-13));
 
+/** A database file made by an earlier release: only `migrations` known to it. */
+async function legacyDatabase(
+  path: string,
+  migrations: Awaited<ReturnType<typeof collectMigrations>>,
+): Promise<DataSource> {
+  const legacy = new DataSource({
+    type: 'better-sqlite3',
+    database: path,
+    migrations,
+    migrationsTransactionMode: 'each',
+  });
+  await legacy.initialize();
+  return legacy;
+}
+
 describe('migrations collected from the modules', () => {
   let directory: ReturnType<typeof temporaryDirectory>;
 
@@ -94,13 +109,7 @@ describe('migrations collected from the modules', () => {
     const older = collected.filter(({ name }) => firstFive.includes(name));
     expect(older).toHaveLength(5);
     const path = join(directory.path, 'events.db');
-    const legacy = new DataSource({
-      type: 'better-sqlite3',
-      database: path,
-      migrations: older,
-      migrationsTransactionMode: 'each',
-    });
-    await legacy.initialize();
+    const legacy = await legacyDatabase(path, older);
     const userId = '0190f6c4-8d55-7cc1-a1c1-2f3e4d5c6b7a';
     try {
       await legacy.runMigrations();
@@ -140,13 +149,7 @@ describe('migrations collected from the modules', () => {
         timestampOf(name) < timestampOf('AddTimeHighWater1796212155265'),
     );
     const path = join(directory.path, 'events.db');
-    const legacy = new DataSource({
-      type: 'better-sqlite3',
-      database: path,
-      migrations: older,
-      migrationsTransactionMode: 'each',
-    });
-    await legacy.initialize();
+    const legacy = await legacyDatabase(path, older);
     // Times out of log order, as publishers may set them.
     const times = [
       '2026-03-01T00:00:00.000Z',

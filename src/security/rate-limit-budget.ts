@@ -27,7 +27,11 @@ export class RateLimitBudget implements OnApplicationShutdown {
     this.describe = `at most ${limit} requests per ${ttl / 1000}s`;
     if (limit === 0) return;
     this.limiter = new RateLimiter(limit, ttl);
-    this.sweeper = setInterval(() => this.limiter?.sweep(), ttl);
+    // Forgetting idle callers is housekeeping, not counting: at most once a second.
+    this.sweeper = setInterval(
+      () => this.limiter?.sweep(),
+      Math.max(ttl, 1_000),
+    );
     this.sweeper.unref();
   }
 
