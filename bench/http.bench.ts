@@ -12,7 +12,7 @@ import {
   monotonicMicros,
   type CpuMark,
 } from './support/stats.js';
-import { sleep, within } from './support/time.js';
+import { within } from './support/time.js';
 
 /**
  * The application as shipped (`node dist/main.js`, NODE_ENV=production, JSON logs at info, one
@@ -182,12 +182,7 @@ function cpuOf(servers: Servers, target: Target): () => CpuMark | undefined {
 
 /** Waits until every subscription of `app` has handled the whole log; returns how long it took. */
 async function caughtUp(app: ShippedApp): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < catchUpMs) {
-    if ((await app.lag()).behind === 0) break;
-    await sleep(100);
-  }
-  return Math.round(performance.now() - started);
+  return (await app.caughtUp(catchUpMs)).ms;
 }
 
 async function measured(

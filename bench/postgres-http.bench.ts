@@ -13,7 +13,7 @@ import { emitResult, progress, runMain } from './support/report.js';
 import { createScratch } from './support/scratch.js';
 import { processCpuMark, ShippedApp } from './support/shipped-app.js';
 import { median } from './support/stats.js';
-import { sleep, within } from './support/time.js';
+import { within } from './support/time.js';
 
 /**
  * POST /events on PostgreSQL against the same app on SQLite, in one run: (a) the app as shipped
@@ -180,20 +180,14 @@ function cannon(app: ShippedApp, conns: number, duration: number) {
 
 /** Waits until every subscription has handled the whole log, so no side pays for another's. */
 async function caughtUp(app: ShippedApp): Promise<number> {
-  const started = performance.now();
-  let behind = 0;
-  while (performance.now() - started < catchUpMs) {
-    behind = (await app.lag()).behind;
-    if (behind === 0) break;
-    await sleep(100);
-  }
+  const { ms, behind } = await app.caughtUp(catchUpMs);
   if (behind > 0) {
     progress(
       BENCH,
       `${app.label}: still ${behind} events behind after ${catchUpMs} ms`,
     );
   }
-  return Math.round(performance.now() - started);
+  return ms;
 }
 
 function serverCpu(apps: ShippedApp[]): number {

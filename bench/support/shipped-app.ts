@@ -109,6 +109,21 @@ export class ShippedApp {
     return { head: stats.head, behind };
   }
 
+  /**
+   * Polls GET /events/stats until every subscription has reached the head, or `timeoutMs`
+   * passed: how long it took, and how many events were still behind then (0 when caught up).
+   */
+  async caughtUp(timeoutMs: number): Promise<{ ms: number; behind: number }> {
+    const started = performance.now();
+    let behind = 0;
+    while (performance.now() - started < timeoutMs) {
+      behind = (await this.lag()).behind;
+      if (behind === 0) break;
+      await sleep(100);
+    }
+    return { ms: Math.round(performance.now() - started), behind };
+  }
+
   async stop(): Promise<void> {
     if (!this.alive) return;
     this.signal('SIGTERM');
