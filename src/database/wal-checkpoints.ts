@@ -1,6 +1,6 @@
 import {
   Injectable,
-  type OnModuleDestroy,
+  type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -12,7 +12,7 @@ import { WalCheckpointer } from './wal-checkpointer.js';
 
 /** Runs the WAL checkpointer for as long as the SQLite writer's database is open. */
 @Injectable()
-export class WalCheckpoints implements OnModuleInit, OnModuleDestroy {
+export class WalCheckpoints implements OnModuleInit, OnApplicationShutdown {
   private checkpointer: WalCheckpointer | undefined;
 
   constructor(
@@ -31,7 +31,9 @@ export class WalCheckpoints implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  async onModuleDestroy(): Promise<void> {
+  // Last, once every module has stopped: an await any earlier would let requests in before
+  // the writer starts refusing them.
+  async onApplicationShutdown(): Promise<void> {
     await this.checkpointer?.stop();
     this.checkpointer = undefined;
   }
