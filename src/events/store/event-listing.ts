@@ -57,11 +57,11 @@ export class EventListing {
     toEvent: RowMapper<E>,
   ): Promise<EventPage<E>> {
     if (query.type && !typeFilteredInSql(query)) {
-      // Without a literal prefix (**.failed) the range is every type, as many as producers
-      // make: the bounded scan answers those.
+      // SQLite: answered type by type while the pattern matches few stored types, with or
+      // without a literal prefix; otherwise (and on PostgreSQL) by the bounded scan.
       const types = this.positional
         ? await storedTypesMatching(query.type, (sql, parameters) =>
-            this.read(sql, parameters),
+            this.readObjects(sql, parameters),
           )
         : undefined;
       return types === undefined
@@ -88,29 +88,45 @@ export class EventListing {
     return this.page(query, await this.sized(sql, parameters), toEvent);
   }
 
-  /** One statement: each matching type's keyset page, merged by position (SQLite). */
+  /**
+   * Each matching type's keyset page, merged by position, read from the type index alone
+   * (SQLite): only the rows that make the page are then looked up in the table for their
+   * sizes, not every type's candidates (20 types, pages of 20: 21 lookups instead of 420).
+   */
   private async queryByTypes<E>(
     query: EventQuery,
     types: EventPattern[],
     toEvent: RowMapper<E>,
   ): Promise<EventPage<E>> {
     if (types.length === 0) return { events: [], next: null };
-    const { sql, parameters } = unionByPosition(
+    const merged = unionByPosition(
       types.map((type) =>
         buildEventQuery(
           { ...query, type },
-          {
-            columns: `position, ${ROW_BYTES_SQL} AS bytes`,
-            after: query.after,
-            limit: query.limit + 1,
-          },
+          { columns: 'position', after: query.after, limit: query.limit + 1 },
           this.dialect,
         ),
       ),
       query.order,
       query.limit + 1,
     );
-    return this.page(query, await this.sized(sql, parameters), toEvent);
+    const positions = (
+      await this.readObjects<{ position: number | string }>(
+        merged.sql,
+        merged.parameters,
+      )
+    ).map((row) => this.dialect.toNumber(row.position));
+    if (positions.length === 0) return { events: [], next: null };
+    const keys = padToPowerOfTwo(positions);
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    return this.page(
+      query,
+      await this.sized(
+        `SELECT position, ${ROW_BYTES_SQL} AS bytes FROM events WHERE position IN (${placeholders(keys.length)}) ORDER BY position ${direction}`,
+        keys,
+      ),
+      toEvent,
+    );
   }
 
   /** Time bounds alone (SQLite): see scanByTime. */
@@ -121,7 +137,7 @@ export class EventListing {
     const { rows, budgetCursor } = await scanByTime(
       query,
       await this.head(),
-      (sql, parameters) => this.read(sql, parameters),
+      (sql, parameters) => this.readObjects(sql, parameters),
     );
     const page = await this.page(
       query,
@@ -143,6 +159,18 @@ export class EventListing {
     return (await this.read<SizedSqlRow>(sql, parameters)).map((row) =>
       sizedRow(row, this.dialect.toNumber),
     );
+  }
+
+  /**
+   * Rows as objects keyed by column name: on SQLite straight from the read connection (see
+   * SqliteRows), which skips building them in the driver and TypeORM's per-call work.
+   */
+  private async readObjects<T>(
+    sql: string,
+    parameters: unknown[],
+  ): Promise<T[]> {
+    if (!this.sqliteRows) return this.read<T>(sql, parameters);
+    return this.sqliteRows.objects<T>(sql, parameters);
   }
 
   /** The rows that fit the page's count and bytes, loaded whole, and the cursor after them. */
@@ -184,7 +212,7 @@ export class EventListing {
           },
           this.dialect,
         );
-        const rows = await this.read<SizedSqlRow & { type: string }>(
+        const rows = await this.readObjects<SizedSqlRow & { type: string }>(
           sql,
           parameters,
         );

@@ -11,26 +11,30 @@ export type ReadRows = <T>(sql: string, parameters: unknown[]) => Promise<T[]>;
 /**
  * The stored types `pattern` matches, as exact patterns, read off the type index one distinct
  * type at a time (each an index seek, whatever the number of rows of each type); undefined
- * without a literal prefix, or when the range holds too many distinct types for that to pay.
- * A page of a pattern then costs one keyset read per matching type instead of a scan of the
- * whole range in position order, which grows with the log.
+ * when the range holds too many distinct types for that to pay. Without a literal prefix
+ * (`**.failed`) the range is every stored type: a log holds far fewer types than rows, and
+ * even the 512 seeks of the worst case cost less than the scan of up to 10,000 rows that a
+ * sparse pattern's page would otherwise make. A page of a pattern then costs one keyset read
+ * per matching type instead of a scan in position order.
  */
 export async function storedTypesMatching(
   pattern: EventPattern,
   read: ReadRows,
 ): Promise<EventPattern[] | undefined> {
-  const { lower, upper } = typeRangeBounds(pattern);
-  if (lower === undefined || upper === undefined) return undefined;
+  const { lower = '', upper } = typeRangeBounds(pattern);
   // A loose index scan: each step seeks the next distinct type in the range on the index.
+  const below = upper === undefined ? '' : ' AND type < ?';
   const rows = await read<{ type: string }>(
     `WITH RECURSIVE stored(type) AS (
-       SELECT (SELECT type FROM events WHERE type >= ? AND type < ? ORDER BY type LIMIT 1)
+       SELECT (SELECT type FROM events WHERE type >= ?${below} ORDER BY type LIMIT 1)
        UNION ALL
-       SELECT (SELECT type FROM events WHERE type > stored.type AND type < ? ORDER BY type LIMIT 1)
+       SELECT (SELECT type FROM events WHERE type > stored.type${below} ORDER BY type LIMIT 1)
        FROM stored WHERE stored.type IS NOT NULL
      )
      SELECT type FROM stored WHERE type IS NOT NULL LIMIT ?`,
-    [lower, upper, upper, MAX_DISTINCT_TYPES_READ + 1],
+    upper === undefined
+      ? [lower, MAX_DISTINCT_TYPES_READ + 1]
+      : [lower, upper, upper, MAX_DISTINCT_TYPES_READ + 1],
   );
   if (rows.length > MAX_DISTINCT_TYPES_READ) return undefined;
   const matching: EventPattern[] = [];
