@@ -27,7 +27,9 @@ import { distribution } from './support/stats.js';
  * heap before the warm-up; the garbage the pages themselves make is still collected during
  * the measurement, as in a server that has been up a while. And each page's CPU time is
  * reported beside its wall time: on a shared machine, a page preempted by another process
- * shows in wall time only.
+ * shows in wall time only. It is the process's CPU time, so it also counts the runtime's own
+ * threads (concurrent garbage collection) while the page ran: its median is the robust
+ * figure, its p99 can exceed the wall time's.
  */
 const BENCH = 'queries';
 const sizes = (process.env.BENCH_QUERY_SIZES ?? '10000,100000,1000000')

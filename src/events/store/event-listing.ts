@@ -2,6 +2,7 @@ import type { EventPattern } from '../patterns/event-pattern.js';
 import type { LogCursor } from './event-cursor.js';
 import {
   buildEventQuery,
+  eventConditions,
   typeFilteredInSql,
   type EventPage,
   type EventQuery,
@@ -18,7 +19,7 @@ import { padToPowerOfTwo, placeholders } from './sql-batches.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { SqliteRows } from './sqlite-rows.js';
 import { scanByTime } from './time-scan.js';
-import { storedTypesMatching, unionByPosition } from './type-fan-out.js';
+import { mergedByPosition, storedTypesMatching } from './type-fan-out.js';
 
 type Read = <T>(sql: string, parameters?: unknown[]) => Promise<T[]>;
 
@@ -99,13 +100,9 @@ export class EventListing {
     toEvent: RowMapper<E>,
   ): Promise<EventPage<E>> {
     if (types.length === 0) return { events: [], next: null };
-    const merged = unionByPosition(
+    const merged = mergedByPosition(
       types.map((type) =>
-        buildEventQuery(
-          { ...query, type },
-          { columns: 'position', after: query.after, limit: query.limit + 1 },
-          this.dialect,
-        ),
+        eventConditions({ ...query, type }, query.after, this.dialect),
       ),
       query.order,
       query.limit + 1,
