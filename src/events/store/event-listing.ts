@@ -19,7 +19,11 @@ import { padToPowerOfTwo, placeholders } from './sql-batches.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { SqliteRows } from './sqlite-rows.js';
 import { scanByTime } from './time-scan.js';
-import { mergedByPosition, storedTypesMatching } from './type-fan-out.js';
+import {
+  mergedByPosition,
+  storedTypesMatching,
+  type StoredTypes,
+} from './type-fan-out.js';
 
 type Read = <T>(sql: string, parameters?: unknown[]) => Promise<T[]>;
 
@@ -60,14 +64,14 @@ export class EventListing {
     if (query.type && !typeFilteredInSql(query)) {
       // SQLite: answered type by type while the pattern matches few stored types, with or
       // without a literal prefix; otherwise (and on PostgreSQL) by the bounded scan.
-      const types = this.positional
+      const stored = this.positional
         ? await storedTypesMatching(query.type, (sql, parameters) =>
             this.readObjects(sql, parameters),
           )
         : undefined;
-      return types === undefined
+      return stored === undefined
         ? this.queryByPattern(query, query.type, toEvent)
-        : this.queryByTypes(query, types, toEvent);
+        : this.queryByTypes(query, stored, toEvent);
     }
     if (
       this.positional &&
@@ -96,7 +100,7 @@ export class EventListing {
    */
   private async queryByTypes<E>(
     query: EventQuery,
-    types: EventPattern[],
+    { types, head }: StoredTypes,
     toEvent: RowMapper<E>,
   ): Promise<EventPage<E>> {
     if (types.length === 0) return { events: [], next: null };
@@ -104,8 +108,7 @@ export class EventListing {
       types.map((type) =>
         eventConditions({ ...query, type }, query.after, this.dialect),
       ),
-      query.order,
-      query.limit + 1,
+      { order: query.order, limit: query.limit + 1, head },
     );
     const positions = (
       await this.readObjects<{ position: number | string }>(
