@@ -6,11 +6,11 @@ const MAX_STATEMENTS = 200;
 
 /**
  * Reads straight from the SQLite read connection's better-sqlite3 handle, each statement
- * prepared once, each row an array of its columns in SELECT order (or, for small rows read
- * by name, an object). TypeORM's query() has the
- * driver build every row as an object, property by property in native code, and passes each
- * call through its logger and subscribers: on a page of events that costs more than SQLite's
- * own reading. Callers name the columns themselves (see eventRowOf).
+ * prepared once, each row an array of its columns in SELECT order (or, for small rows read by
+ * name, an object). TypeORM's query() has the driver build every row as an object, property
+ * by property in native code, and passes each call through its logger and subscribers: on a
+ * page of events that costs more than SQLite's own reading. Callers name the columns
+ * themselves (see eventRowOf).
  */
 export class SqliteRows {
   private readonly statements = new Map<string, Statement>();

@@ -64,11 +64,11 @@ export async function storedTypesMatching(
 /**
  * One statement merging, by position, the rows of each type (each as eventConditions writes
  * it with that type) up to `head`: the first `limit` of all of them in the listing's order,
- * positions only (SQLite). The arms carry no ORDER BY or LIMIT of their own on purpose: each then reads the
- * type index (type, position) already in position order, and SQLite merges the arms lazily,
- * reading about one row per type beyond the page. An arm with its own ORDER BY ... LIMIT is a
- * subquery SQLite materialises and sorts in a temporary B-tree: 20 types and pages of 20 read
- * and sorted 420 rows to keep 21.
+ * positions only (SQLite). The arms carry no ORDER BY or LIMIT of their own on purpose: each
+ * then reads the type index (type, position) already in position order, and SQLite merges
+ * the arms lazily, reading about one row per type beyond the page. An arm with its own
+ * ORDER BY ... LIMIT is a subquery SQLite materialises and sorts in a temporary B-tree: 20
+ * types and pages of 20 read and sorted 420 rows to keep 21.
  */
 export function mergedByPosition(
   arms: { where: string; parameters: unknown[] }[],
