@@ -4,8 +4,8 @@ import { allEvents, getJson, type CloudEvent } from './support/http.js';
 import { useTestApp } from './support/test-app.js';
 
 /**
- * Patterns with a literal prefix are answered from each stored type they match (one keyset
- * read per type, merged by position) while their range holds at most 64 matching types, and by
+ * Patterns are answered from each stored type they match (one keyset read per type, merged by
+ * position) while they match at most 64 stored types, with or without a literal prefix, and by
  * the bounded scan beyond: pages walked either way list what a filter of the whole log lists,
  * in order, under every page size and the byte bound.
  */
@@ -52,6 +52,9 @@ describe('type patterns answered type by type', () => {
     ['shop.*.done', /^shop\.[^.]+\.done$/],
     ['shop.**', /^shop\..+$/],
     ['bulk.*', /^bulk\.[^.]+$/],
+    // Without a literal prefix: 40 stored types match (fan-out), then 110 (beyond it).
+    ['**.started', /^.+\.started$/],
+    ['**.done', /^.+\.done$/],
   ])(
     'walking %s page by page lists what a filter of the whole log lists, both orders',
     async (pattern, written) => {
@@ -82,4 +85,33 @@ describe('type patterns answered type by type', () => {
     );
     expect(ids(second.events)).toEqual(ids(expected.slice(5, 10)));
   });
+});
+
+describe('a pattern without a literal prefix over few stored types', () => {
+  const api = useTestApp();
+  const SCAN_BUDGET = 10_000;
+
+  it('answers matches more than a scan budget apart on one page, with no cursor after the last', async () => {
+    const bus = api.app.get(EventBus);
+    const early = await bus.publish({ type: 'parcel.delivery.failed' });
+    for (let published = 0; published <= SCAN_BUDGET; published += 1_000)
+      await bus.publish(
+        Array.from({ length: 1_000 }, (_, index) => ({
+          type: index % 2 === 0 ? 'noise.tick' : 'noise.failed.not',
+        })),
+      );
+    const late = await bus.publish({ type: 'a.failed' });
+
+    for (const order of ['asc', 'desc'] as const) {
+      const page = await getJson<{ events: CloudEvent[]; next: unknown }>(
+        api,
+        `/events?type=**.failed&order=${order}&limit=10`,
+      );
+      const expected = [early.id, late.id];
+      expect(page.events.map((event) => event.id)).toEqual(
+        order === 'asc' ? expected : [...expected].reverse(),
+      );
+      expect(page.next).toBeNull();
+    }
+  }, 60_000);
 });

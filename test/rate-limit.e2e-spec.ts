@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, testKey, withKeys } from './support/api-keys.js';
 import { expectClientError } from './support/http.js';
 import {
@@ -97,6 +97,74 @@ describe('rate limits per API key', () => {
       expect(response.statusCode, response.body).toBe(201);
     }
     expect((await publishAs(batcher)).statusCode).toBe(429);
+  });
+});
+
+describe('rate limits under overlapping requests over real HTTP', () => {
+  const BURST_LIMIT = 4;
+  const EXTRA = 8;
+  const burster = testKey('burster', ['publisher']);
+  const auditor = testKey('auditor', ['admin']);
+  const api = useTestApp({
+    ...withKeys(burster, auditor),
+    rate_limit: { limit: BURST_LIMIT, ttl: '1m' },
+  });
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    await api.app.listen(0, '127.0.0.1');
+    baseUrl = await api.app.getUrl();
+  });
+
+  it(`lets exactly ${BURST_LIMIT} of ${BURST_LIMIT + EXTRA} simultaneous publishes through; the rest get 429 with Retry-After and store nothing`, async () => {
+    const ids = Array.from(
+      { length: BURST_LIMIT + EXTRA },
+      (_, index) => `burst-${index}`,
+    );
+    // All sent before any answer is read: each on a connection of its own, in flight at once.
+    const responses = await Promise.all(
+      ids.map(async (id) => {
+        const response = await fetch(`${baseUrl}/events`, {
+          method: 'POST',
+          headers: { ...bearer(burster), 'content-type': 'application/json' },
+          body: JSON.stringify({ type: 'parcel.burst', id }),
+        });
+        return {
+          id,
+          status: response.status,
+          retryAfter: response.headers.get('retry-after'),
+          contentType: response.headers.get('content-type'),
+          body: (await response.json()) as Record<string, unknown>,
+        };
+      }),
+    );
+
+    const accepted = responses.filter((response) => response.status === 201);
+    const refused = responses.filter((response) => response.status !== 201);
+    expect(accepted).toHaveLength(BURST_LIMIT);
+    expect(refused).toHaveLength(EXTRA);
+    for (const response of refused) {
+      expect(response.status, JSON.stringify(response.body)).toBe(429);
+      expect(response.contentType).toMatch(/^application\/json/);
+      expect(response.body).toMatchObject({
+        statusCode: 429,
+        message: expect.stringMatching(/rate limit/),
+      });
+      expect(Number(response.retryAfter)).toBeGreaterThan(0);
+      expect(Number(response.retryAfter)).toBeLessThanOrEqual(60);
+    }
+
+    // Another key's budget reads the log: exactly the accepted publishes were stored.
+    const listed = await fetch(
+      `${baseUrl}/events?type=parcel.burst&limit=100`,
+      { headers: bearer(auditor) },
+    );
+    expect(listed.status).toBe(200);
+    const stored = ((await listed.json()) as { events: { id: string }[] })
+      .events;
+    expect(stored.map((event) => event.id).sort()).toEqual(
+      accepted.map((response) => response.id).sort(),
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -388,6 +389,129 @@ describe.skipIf(!faults.available || !filesystems.available)(
       // After a restart everything acknowledged is still there (handlers are done already).
       await api.restart();
       await expectConsistent(api, ledger, probe, api.databasePath);
+    });
+  },
+);
+
+/**
+ * SQLite keeps, on each event row, the running maximum of event times up to it
+ * (time_high_water), and an ascending `since` listing starts at the first row whose mark
+ * reaches the bound. A group rolled back by a storage fault must leave no trace in the marks
+ * of the rows written after it, or such listings would skip rows or start too early.
+ */
+describe.skipIf(!faults.available)(
+  `event time high-water marks across a storage fault${faults.available ? '' : ` (skipped: ${faults.reason})`}`,
+  () => {
+    const api = useTestApp();
+    afterAll(() => {
+      try {
+        setImmutable(`${api.databasePath}-wal`, false);
+      } catch {
+        // not there
+      }
+    });
+
+    const at = (day: string) => `${day}T12:00:00.000Z`;
+    // Out of order on purpose: the mark rises, holds, and rises again.
+    const BEFORE = ['2026-03-01', '2030-06-01', '2027-01-01', '2030-01-01'];
+    // Later than everything stored: if the refused group's mark survived, it would show.
+    const REFUSED = ['2099-01-01', '2098-01-01', '2097-01-01', '2096-01-01'];
+    // Below the peak before the fault, then above it, then below again.
+    const AFTER = ['2026-01-01', '2028-01-01', '2031-01-01', '2029-05-01'];
+
+    function publish(id: string, day: string) {
+      return api.request({
+        method: 'POST',
+        url: '/events',
+        payload: { id, type: 'clock.mark', source: '/marks', time: at(day) },
+      });
+    }
+
+    it('keeps every stored mark the running maximum of event times, and since lists exactly the rows at or after it', async () => {
+      for (const [index, day] of BEFORE.entries()) {
+        const response = await publish(`before-${index}`, day);
+        expect(response.statusCode, response.body).toBe(201);
+      }
+
+      await whileImmutable(`${api.databasePath}-wal`, async () => {
+        // A batch and single publishes at once: groups the fault refuses after their rows were
+        // inserted (and their marks computed) inside the transaction.
+        const responses = await Promise.all([
+          api.request({
+            method: 'POST',
+            url: '/events',
+            headers: { 'content-type': 'application/cloudevents-batch+json' },
+            payload: JSON.stringify(
+              REFUSED.map((day, index) => ({
+                specversion: '1.0',
+                id: `refused-batch-${index}`,
+                source: '/marks',
+                type: 'clock.mark',
+                time: at(day),
+              })),
+            ),
+          }),
+          ...REFUSED.map((day, index) => publish(`refused-${index}`, day)),
+        ]);
+        for (const response of responses)
+          expect(response.statusCode, response.body).toBe(503);
+      });
+      await eventually(
+        async () =>
+          (await api.request({ method: 'GET', url: '/health/ready' }))
+            .statusCode === 200,
+        {
+          what: 'readiness once the WAL takes writes again',
+          timeoutMs: 15_000,
+        },
+      );
+
+      for (const [index, day] of AFTER.entries()) {
+        const response = await publish(`after-${index}`, day);
+        expect(response.statusCode, response.body).toBe(201);
+      }
+
+      const db = new Database(api.databasePath, { readonly: true });
+      let rows: { id: string; mark: string; running: string }[];
+      try {
+        rows = db
+          .prepare(
+            `SELECT id, time_high_water AS mark, MAX(time) OVER (ORDER BY position) AS running
+             FROM events ORDER BY position`,
+          )
+          .all() as typeof rows;
+      } finally {
+        db.close();
+      }
+      expect(rows.map((row) => row.id)).toEqual([
+        ...BEFORE.map((_, index) => `before-${index}`),
+        ...AFTER.map((_, index) => `after-${index}`),
+      ]);
+      expect(rows.filter((row) => row.mark !== row.running)).toEqual([]);
+      expect(rows.at(-1)?.mark).toBe(at('2031-01-01'));
+
+      const everything = await allEvents(api);
+      const bounds = [
+        ...[...BEFORE, ...AFTER].map(at),
+        '2025-01-01T00:00:00Z',
+        '2029-01-01T00:00:00Z',
+        '2030-03-01T00:00:00+02:00',
+        '2030-12-31T00:00:00Z',
+        '2096-01-01T00:00:00Z',
+      ];
+      for (const since of bounds) {
+        const expected = everything
+          .filter((event) => Date.parse(event.time) >= Date.parse(since))
+          .map((event) => event.id);
+        for (const order of ['asc', 'desc'])
+          for (const limit of [1, 1000]) {
+            const listed = await allEvents(api, { since, order }, limit);
+            expect(
+              listed.map((event) => event.id),
+              `since ${since}, ${order}, pages of ${limit}`,
+            ).toEqual(order === 'asc' ? expected : [...expected].reverse());
+          }
+      }
     });
   },
 );

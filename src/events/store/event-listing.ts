@@ -2,6 +2,7 @@ import type { EventPattern } from '../patterns/event-pattern.js';
 import type { LogCursor } from './event-cursor.js';
 import {
   buildEventQuery,
+  eventConditions,
   typeFilteredInSql,
   type EventPage,
   type EventQuery,
@@ -18,7 +19,11 @@ import { padToPowerOfTwo, placeholders } from './sql-batches.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { SqliteRows } from './sqlite-rows.js';
 import { scanByTime } from './time-scan.js';
-import { storedTypesMatching, unionByPosition } from './type-fan-out.js';
+import {
+  mergedByPosition,
+  storedTypesMatching,
+  type StoredTypes,
+} from './type-fan-out.js';
 
 type Read = <T>(sql: string, parameters?: unknown[]) => Promise<T[]>;
 
@@ -57,16 +62,16 @@ export class EventListing {
     toEvent: RowMapper<E>,
   ): Promise<EventPage<E>> {
     if (query.type && !typeFilteredInSql(query)) {
-      // Without a literal prefix (**.failed) the range is every type, as many as producers
-      // make: the bounded scan answers those.
-      const types = this.positional
+      // SQLite: answered type by type while the pattern matches few stored types, with or
+      // without a literal prefix; otherwise (and on PostgreSQL) by the bounded scan.
+      const stored = this.positional
         ? await storedTypesMatching(query.type, (sql, parameters) =>
-            this.read(sql, parameters),
+            this.readObjects(sql, parameters),
           )
         : undefined;
-      return types === undefined
+      return stored === undefined
         ? this.queryByPattern(query, query.type, toEvent)
-        : this.queryByTypes(query, types, toEvent);
+        : this.queryByTypes(query, stored, toEvent);
     }
     if (
       this.positional &&
@@ -88,29 +93,40 @@ export class EventListing {
     return this.page(query, await this.sized(sql, parameters), toEvent);
   }
 
-  /** One statement: each matching type's keyset page, merged by position (SQLite). */
+  /**
+   * Each matching type's keyset page, merged by position, read from the type index alone
+   * (SQLite): only the rows that make the page are then looked up in the table for their
+   * sizes, not every type's candidates (20 types, pages of 20: 21 lookups instead of 420).
+   */
   private async queryByTypes<E>(
     query: EventQuery,
-    types: EventPattern[],
+    { types, head }: StoredTypes,
     toEvent: RowMapper<E>,
   ): Promise<EventPage<E>> {
     if (types.length === 0) return { events: [], next: null };
-    const { sql, parameters } = unionByPosition(
+    const merged = mergedByPosition(
       types.map((type) =>
-        buildEventQuery(
-          { ...query, type },
-          {
-            columns: `position, ${ROW_BYTES_SQL} AS bytes`,
-            after: query.after,
-            limit: query.limit + 1,
-          },
-          this.dialect,
-        ),
+        eventConditions({ ...query, type }, query.after, this.dialect),
       ),
-      query.order,
-      query.limit + 1,
+      { order: query.order, limit: query.limit + 1, head },
     );
-    return this.page(query, await this.sized(sql, parameters), toEvent);
+    const positions = (
+      await this.readObjects<{ position: number | string }>(
+        merged.sql,
+        merged.parameters,
+      )
+    ).map((row) => this.dialect.toNumber(row.position));
+    if (positions.length === 0) return { events: [], next: null };
+    const keys = padToPowerOfTwo(positions);
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    return this.page(
+      query,
+      await this.sized(
+        `SELECT position, ${ROW_BYTES_SQL} AS bytes FROM events WHERE position IN (${placeholders(keys.length)}) ORDER BY position ${direction}`,
+        keys,
+      ),
+      toEvent,
+    );
   }
 
   /** Time bounds alone (SQLite): see scanByTime. */
@@ -121,7 +137,7 @@ export class EventListing {
     const { rows, budgetCursor } = await scanByTime(
       query,
       await this.head(),
-      (sql, parameters) => this.read(sql, parameters),
+      (sql, parameters) => this.readObjects(sql, parameters),
     );
     const page = await this.page(
       query,
@@ -143,6 +159,18 @@ export class EventListing {
     return (await this.read<SizedSqlRow>(sql, parameters)).map((row) =>
       sizedRow(row, this.dialect.toNumber),
     );
+  }
+
+  /**
+   * Rows as objects keyed by column name: on SQLite straight from the read connection (see
+   * SqliteRows), which skips building them in the driver and TypeORM's per-call work.
+   */
+  private async readObjects<T>(
+    sql: string,
+    parameters: unknown[],
+  ): Promise<T[]> {
+    if (!this.sqliteRows) return this.read<T>(sql, parameters);
+    return this.sqliteRows.objects<T>(sql, parameters);
   }
 
   /** The rows that fit the page's count and bytes, loaded whole, and the cursor after them. */
@@ -184,7 +212,7 @@ export class EventListing {
           },
           this.dialect,
         );
-        const rows = await this.read<SizedSqlRow & { type: string }>(
+        const rows = await this.readObjects<SizedSqlRow & { type: string }>(
           sql,
           parameters,
         );

@@ -42,9 +42,7 @@ export function typeFilteredInSql(query: EventQuery): boolean {
 
 /**
  * One SELECT of `columns`, in log order (see SqlDialect.logOrder) so that `after` works as a
- * keyset cursor, over settled rows only, so a page never moves past a row still to commit.
- * A type pattern narrows by an index range on its literal prefix (and, inside that range, by
- * its segment count); no regular expression runs in SQL, the exact match is the caller's.
+ * keyset cursor, over settled rows only (see eventConditions).
  */
 export function buildEventQuery(
   query: EventQuery,
@@ -55,6 +53,25 @@ export function buildEventQuery(
   }: { columns: string; after?: LogCursor; limit: number },
   dialect: SqlDialect,
 ): { sql: string; parameters: unknown[] } {
+  const { where, parameters } = eventConditions(query, after, dialect);
+  const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+  return {
+    sql: `SELECT ${columns}${dialect.txidColumn} FROM events WHERE ${where} ORDER BY ${dialect.logOrder(direction)} LIMIT ?`,
+    parameters: [...parameters, limit],
+  };
+}
+
+/**
+ * The WHERE clause of a listing: its filters, the rows beyond `after` in the listing's order,
+ * and settled rows only, so a page never moves past a row still to commit. A type pattern
+ * narrows by an index range on its literal prefix (and, inside that range, by its segment
+ * count); no regular expression runs in SQL, the exact match is the caller's.
+ */
+export function eventConditions(
+  query: EventQuery,
+  after: LogCursor | undefined,
+  dialect: SqlDialect,
+): { where: string; parameters: unknown[] } {
   const conditions: string[] = [];
   const parameters: unknown[] = [];
   const where = (condition: string, ...values: unknown[]) => {
@@ -84,13 +101,7 @@ export function buildEventQuery(
     where(beyond.condition, ...beyond.parameters);
   }
   where(dialect.settled);
-
-  const direction = query.order === 'asc' ? 'ASC' : 'DESC';
-  parameters.push(limit);
-  return {
-    sql: `SELECT ${columns}${dialect.txidColumn} FROM events WHERE ${conditions.join(' AND ')} ORDER BY ${dialect.logOrder(direction)} LIMIT ?`,
-    parameters,
-  };
+  return { where: conditions.join(' AND '), parameters };
 }
 
 /** The index range of the types a pattern can match: those starting with its literal prefix. */

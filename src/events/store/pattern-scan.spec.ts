@@ -48,6 +48,18 @@ describe('scanForPattern', () => {
     expect(source.read).toBe(PATTERN_SCAN_BUDGET);
   });
 
+  it('reads little more than its page when most rows match', async () => {
+    // Every other row matches: a page of 20 needs about 40 rows, not a 1,000-row chunk.
+    const matching: Record<number, string> = {};
+    for (let position = 2; position <= 100_000; position += 2)
+      matching[position] = 'parcel.failed';
+    const source = candidates(log(100_000, matching));
+    const page = await scanForPattern(FAILED, { limit: 20 }, source.reader);
+    expect(page.positions).toHaveLength(20);
+    expect(page.next).toBe(40);
+    expect(source.read).toBeLessThanOrEqual(21 + 84);
+  });
+
   it('sets next to the last event of a full page when another match follows', async () => {
     const source = candidates(
       log(50, { 3: 'a.failed', 7: 'b.failed', 9: 'c.failed' }),

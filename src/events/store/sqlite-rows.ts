@@ -6,10 +6,11 @@ const MAX_STATEMENTS = 200;
 
 /**
  * Reads straight from the SQLite read connection's better-sqlite3 handle, each statement
- * prepared once, each row an array of its columns in SELECT order. TypeORM's query() has the
- * driver build every row as an object, property by property in native code, and passes each
- * call through its logger and subscribers: on a page of events that costs more than SQLite's
- * own reading. Callers name the columns themselves (see eventRowOf).
+ * prepared once, each row an array of its columns in SELECT order (or, for small rows read by
+ * name, an object). TypeORM's query() has the driver build every row as an object, property
+ * by property in native code, and passes each call through its logger and subscribers: on a
+ * page of events that costs more than SQLite's own reading. Callers name the columns
+ * themselves (see eventRowOf).
  */
 export class SqliteRows {
   private readonly statements = new Map<string, Statement>();
@@ -29,22 +30,29 @@ export class SqliteRows {
   }
 
   all(sql: string, parameters: unknown[]): unknown[][] {
-    return this.statement(sql).all(...parameters) as unknown[][];
+    return this.statement(sql, true).all(...parameters) as unknown[][];
   }
 
-  private statement(sql: string): Statement {
+  /** Each row an object keyed by column name, for small rows a caller reads by name. */
+  objects<T>(sql: string, parameters: unknown[]): T[] {
+    return this.statement(sql, false).all(...parameters) as T[];
+  }
+
+  private statement(sql: string, raw: boolean): Statement {
     // The handle is read on every call: statements belong to the connection that prepared them.
     const connection = this.driver.databaseConnection;
     if (connection !== this.connection) {
       this.statements.clear();
       this.connection = connection;
     }
-    let statement = this.statements.get(sql);
+    // A statement hands rows over either as arrays or as objects: one of each per text.
+    const key = raw ? `raw:${sql}` : `objects:${sql}`;
+    let statement = this.statements.get(key);
     if (statement === undefined) {
-      statement = connection.prepare(sql).raw(true);
+      statement = connection.prepare(sql).raw(raw);
       if (this.statements.size >= MAX_STATEMENTS)
         this.statements.delete(this.statements.keys().next().value as string);
-      this.statements.set(sql, statement);
+      this.statements.set(key, statement);
     }
     return statement;
   }
