@@ -74,6 +74,8 @@ export class WalCheckpointer {
     });
     // If the worker fails, the writer's own checkpoints (the fallback above) bound the WAL.
     worker.on('error', () => undefined);
+    // A process that ends without closing the application is not kept alive by its timer.
+    worker.unref();
     return new WalCheckpointer(worker);
   }
 
