@@ -10,7 +10,7 @@ import {
 } from './support/test-app.js';
 
 const EVENTS = 1_000;
-/** About 1.3 MB of rows and index entries in all: some 330 pages, below SQLite's 1,000. */
+/** About 1.6 MB of rows and index entries: some 400 pages, below the 1,000 SQLite waits for. */
 const PADDING = 'x'.repeat(1_000);
 
 /**
