@@ -11,6 +11,7 @@ export interface StorageSettings {
 }
 import type { MigrationClass } from './migration-collector.js';
 import { prepareSqliteConnection } from './sqlite-connection.js';
+import { WRITER_CHECKPOINT_FALLBACK_PAGES } from './wal-checkpointer.js';
 
 /** The SQLite file in use: database.path, or a throwaway file when event.store.enabled is false. */
 export function sqlitePath(config: StorageSettings): string {
@@ -60,7 +61,11 @@ export function writerOptions(
     // Room for every statement the writer repeats, so a burst of one-off ones cannot evict them.
     statementCacheSize: 1000,
     prepareDatabase: (db: Database) =>
-      prepareSqliteConnection(db, { synchronous: config.database.synchronous }),
+      prepareSqliteConnection(db, {
+        synchronous: config.database.synchronous,
+        // WalCheckpoints copies the WAL into the database file off the event loop.
+        walAutocheckpointPages: WRITER_CHECKPOINT_FALLBACK_PAGES,
+      }),
   };
 }
 

@@ -16,6 +16,7 @@ import {
 } from './data-source.options.js';
 import { openWriterDataSource } from './locked-migrations.js';
 import { READ_DATA_SOURCE } from './read-data-source.js';
+import { WalCheckpoints } from './wal-checkpoints.js';
 
 function storage(config: ConfigService<AppConfig, true>): StorageSettings {
   return {
@@ -49,5 +50,6 @@ function storage(config: ConfigService<AppConfig, true>): StorageSettings {
         readerOptions(storage(config)),
     }),
   ],
+  providers: [WalCheckpoints],
 })
 export class DatabaseModule {}

@@ -3,6 +3,8 @@ import type { Database } from 'better-sqlite3';
 export interface SqlitePragmas {
   synchronous: 'full' | 'normal';
   readOnly?: boolean;
+  /** WAL pages after which a commit checkpoints on this connection (SQLite's default: 1,000). */
+  walAutocheckpointPages?: number;
 }
 
 /**
@@ -19,4 +21,6 @@ export function prepareSqliteConnection(
   db.pragma(`synchronous = ${pragmas.synchronous.toUpperCase()}`);
   db.pragma('busy_timeout = 5000');
   if (pragmas.readOnly) db.pragma('query_only = ON');
+  if (pragmas.walAutocheckpointPages !== undefined)
+    db.pragma(`wal_autocheckpoint = ${pragmas.walAutocheckpointPages}`);
 }

@@ -21,6 +21,7 @@ import {
   powerOfTwoChunks,
 } from './sql-batches.js';
 import type { SqlDialect } from './sql-dialect.js';
+import { SqliteEventInserts } from './sqlite-event-inserts.js';
 
 /** One publisher's events: committed together or not at all. */
 export interface AppendRequest {
@@ -51,9 +52,12 @@ const LOOKUP_KEYS_PER_STATEMENT = 256;
 /** The write side of the log: appends on the writer's query runner, inside its transaction. */
 export class EventAppender {
   private readonly columns: string;
+  private readonly sqliteInserts: SqliteEventInserts | undefined;
 
   constructor(private readonly dialect: SqlDialect) {
     this.columns = eventSelectColumns(dialect);
+    this.sqliteInserts =
+      dialect.kind === 'sqlite' ? new SqliteEventInserts() : undefined;
   }
 
   /**
@@ -77,11 +81,11 @@ export class EventAppender {
   private async insert(runner: QueryRunner, rows: PlannedRow[]): Promise<void> {
     if (rows.length === 0) return;
     const recordedAt = new Date().toISOString();
-    const highWater =
-      this.dialect.kind === 'sqlite'
-        ? await this.timeHighWater(runner)
-        : undefined;
-    const width = EVENT_INSERT_COLUMNS.length + (highWater ? 1 : 0);
+    if (this.sqliteInserts) {
+      this.sqliteInserts.insert(runner, rows, recordedAt);
+      return;
+    }
+    const width = EVENT_INSERT_COLUMNS.length;
     for (const chunk of powerOfTwoChunks(rows, INSERT_ROWS_PER_STATEMENT)) {
       const parameters = new Array<unknown>(chunk.length * width);
       let at = 0;
@@ -99,10 +103,6 @@ export class EventAppender {
         parameters[at++] = event.dataJson;
         parameters[at++] = event.metadataJson;
         parameters[at++] = recordedAt;
-        if (highWater !== undefined) {
-          if (event.time > highWater.mark) highWater.mark = event.time;
-          parameters[at++] = highWater.mark;
-        }
       }
       const returned: ReturnedRow[] = await runner.query(
         this.dialect.sql(insertStatement(chunk.length, this.dialect)),
@@ -113,17 +113,6 @@ export class EventAppender {
         chunk[i].stored = toStoredEvent(chunk[i], cursors[i], recordedAt);
       }
     }
-  }
-
-  /**
-   * SQLite: the running maximum of event times at the end of the log (see the migration
-   * AddTimeHighWater), read inside this transaction, so it is exact whoever wrote last.
-   */
-  private async timeHighWater(runner: QueryRunner): Promise<{ mark: string }> {
-    const [last]: { mark: string | null }[] = await runner.query(
-      'SELECT time_high_water AS mark FROM events ORDER BY position DESC LIMIT 1',
-    );
-    return { mark: last?.mark ?? '' };
   }
 
   /**
@@ -206,20 +195,15 @@ export class EventAppender {
   }
 }
 
-const insertStatements = new Map<string, string>();
+const insertStatements = new Map<number, string>();
 
+/** PostgreSQL's multi-row INSERT (SQLite writes rows one by one: SqliteEventInserts). */
 function insertStatement(rowCount: number, dialect: SqlDialect): string {
-  const key = `${dialect.kind} ${rowCount}`;
-  let sql = insertStatements.get(key);
+  let sql = insertStatements.get(rowCount);
   if (!sql) {
-    // SQLite rows also carry the running maximum of event times (AddTimeHighWater).
-    const columns =
-      dialect.kind === 'sqlite'
-        ? [...EVENT_INSERT_COLUMNS, 'time_high_water']
-        : EVENT_INSERT_COLUMNS;
-    const row = `(${placeholders(columns.length)})`;
-    sql = `INSERT INTO events (${columns.join(', ')}) VALUES ${new Array<string>(rowCount).fill(row).join(', ')} RETURNING position${dialect.txidColumn}, id, source`;
-    insertStatements.set(key, sql);
+    const row = `(${placeholders(EVENT_INSERT_COLUMNS.length)})`;
+    sql = `INSERT INTO events (${EVENT_INSERT_COLUMNS.join(', ')}) VALUES ${new Array<string>(rowCount).fill(row).join(', ')} RETURNING position${dialect.txidColumn}, id, source`;
+    insertStatements.set(rowCount, sql);
   }
   return sql;
 }
