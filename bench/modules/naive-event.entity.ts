@@ -1,13 +1,15 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
-/** The same columns, keys and indexes as the `events` table, mapped as a plain TypeORM entity. */
+/**
+ * The same columns, keys and indexes as the `events` table, mapped as a plain TypeORM entity,
+ * without what only our listing needs (SQLite's partial `time_high_water` index).
+ */
 @Entity({ name: 'naive_events' })
 @Unique('uq_naive_events_id_source', ['id', 'source'])
 @Unique('uq_naive_events_stream_version', ['streamId', 'streamVersion'])
 @Index('ix_naive_events_type_position', ['type', 'position'])
 @Index('ix_naive_events_correlation_position', ['correlationId', 'position'])
 @Index('ix_naive_events_time', ['time'])
-@Index('ix_naive_events_recorded_at', ['recordedAt'])
 export class NaiveEvent {
   @PrimaryGeneratedColumn()
   position: number;
