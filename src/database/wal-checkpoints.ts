@@ -7,7 +7,6 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
-import { sqlitePath } from './data-source.options.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
 /** Runs the WAL checkpointer for as long as the SQLite writer's database is open. */
@@ -22,12 +21,12 @@ export class WalCheckpoints implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    if (this.writer.options.type !== 'better-sqlite3') return;
-    const database = this.config.get('database', { infer: true });
-    const store = this.config.get('event.store', { infer: true });
+    const { options } = this.writer;
+    if (options.type !== 'better-sqlite3') return;
+    // The file the writer opened, whatever chose it (database.path or a throwaway file).
     this.checkpointer = WalCheckpointer.start(
-      sqlitePath({ database, store }),
-      database.synchronous,
+      options.database,
+      this.config.get('database.synchronous', { infer: true }),
     );
   }
 

@@ -12,6 +12,32 @@ export interface PlannedRow {
   stored?: StoredEvent;
 }
 
+/**
+ * Writes a row's values into `values` from `at`, in the order of EVENT_INSERT_COLUMNS (each
+ * engine's insert binds them so); returns the index after them.
+ */
+export function writeInsertValues(
+  values: unknown[],
+  at: number,
+  { event, streamVersion }: PlannedRow,
+  recordedAt: string,
+): number {
+  values[at++] = event.id;
+  values[at++] = event.type;
+  values[at++] = event.source;
+  values[at++] = event.subject;
+  values[at++] = event.datacontenttype;
+  values[at++] = event.time;
+  values[at++] = event.streamId;
+  values[at++] = streamVersion;
+  values[at++] = event.correlationId;
+  values[at++] = event.causationId;
+  values[at++] = event.dataJson;
+  values[at++] = event.metadataJson;
+  values[at++] = recordedAt;
+  return at;
+}
+
 type Slot =
   | { kind: 'existing'; event: StoredEvent }
   | { kind: 'new'; row: PlannedRow; duplicate: boolean };

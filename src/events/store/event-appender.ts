@@ -3,6 +3,7 @@ import {
   identity,
   planAppend,
   toStoredEvent,
+  writeInsertValues,
   type PlannedRow,
 } from './append-plan.js';
 import type { LogCursor } from './event-cursor.js';
@@ -89,21 +90,8 @@ export class EventAppender {
     for (const chunk of powerOfTwoChunks(rows, INSERT_ROWS_PER_STATEMENT)) {
       const parameters = new Array<unknown>(chunk.length * width);
       let at = 0;
-      for (const { event, streamVersion } of chunk) {
-        parameters[at++] = event.id;
-        parameters[at++] = event.type;
-        parameters[at++] = event.source;
-        parameters[at++] = event.subject;
-        parameters[at++] = event.datacontenttype;
-        parameters[at++] = event.time;
-        parameters[at++] = event.streamId;
-        parameters[at++] = streamVersion;
-        parameters[at++] = event.correlationId;
-        parameters[at++] = event.causationId;
-        parameters[at++] = event.dataJson;
-        parameters[at++] = event.metadataJson;
-        parameters[at++] = recordedAt;
-      }
+      for (const row of chunk)
+        at = writeInsertValues(parameters, at, row, recordedAt);
       const returned: ReturnedRow[] = await runner.query(
         this.dialect.sql(insertStatement(chunk.length, this.dialect)),
         parameters,

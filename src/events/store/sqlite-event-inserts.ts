@@ -1,6 +1,10 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { QueryRunner } from 'typeorm';
-import { toStoredEvent, type PlannedRow } from './append-plan.js';
+import {
+  toStoredEvent,
+  writeInsertValues,
+  type PlannedRow,
+} from './append-plan.js';
 import { EVENT_INSERT_COLUMNS } from './event-row.js';
 import { placeholders } from './sql-batches.js';
 
@@ -39,27 +43,14 @@ export class SqliteEventInserts {
     let mark = ((this.highestMark as Statement).get() as string | null) ?? '';
     const values = new Array<unknown>(EVENT_INSERT_COLUMNS.length + 1);
     for (const row of rows) {
-      const { event } = row;
-      values[0] = event.id;
-      values[1] = event.type;
-      values[2] = event.source;
-      values[3] = event.subject;
-      values[4] = event.datacontenttype;
-      values[5] = event.time;
-      values[6] = event.streamId;
-      values[7] = row.streamVersion;
-      values[8] = event.correlationId;
-      values[9] = event.causationId;
-      values[10] = event.dataJson;
-      values[11] = event.metadataJson;
-      values[12] = recordedAt;
+      const markAt = writeInsertValues(values, 0, row, recordedAt);
       // Only a row that raises the running maximum records it: the first row whose mark
       // reaches T is always such a row, and the others cost no index entry.
-      if (event.time > mark) {
-        mark = event.time;
-        values[13] = mark;
+      if (row.event.time > mark) {
+        mark = row.event.time;
+        values[markAt] = mark;
       } else {
-        values[13] = null;
+        values[markAt] = null;
       }
       const position = Number(insertOne.run(values).lastInsertRowid);
       row.stored = toStoredEvent(row, { position, txid: 0 }, recordedAt);
