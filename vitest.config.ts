@@ -12,6 +12,7 @@ const ON_POSTGRES_TOO = [
   'test/users.e2e-spec.ts',
   'test/orders.e2e-spec.ts',
   'test/monitoring.e2e-spec.ts',
+  'test/writer-transactions.e2e-spec.ts',
 ];
 
 /**

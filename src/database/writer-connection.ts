@@ -16,6 +16,11 @@ interface SqliteDriver {
   createDatabaseConnection(): Promise<SqliteDriver['databaseConnection']>;
 }
 
+/** node-postgres reports the transaction status of every ReadyForQuery ('I' idle, 'T', 'E'). */
+interface PostgresRunner {
+  databaseConnection?: { getTransactionStatus?(): string | null };
+}
+
 /**
  * The writer's hold on its connection, and the one place that knows how each engine leaves a
  * connection after a failed COMMIT or ROLLBACK.
@@ -28,11 +33,19 @@ interface SqliteDriver {
  * opened afresh and the query runner replaced so its bookkeeping starts from zero. PostgreSQL
  * hands each group a pooled connection: after a failure it is rolled back, and a connection that
  * cannot do that is dropped by the pool.
+ *
+ * Either engine also says for sure whether a connection is inside a transaction; TypeORM's own
+ * count can be wrong, and then its COMMIT is only a RELEASE SAVEPOINT. So a group is
+ * acknowledged only once its connection is outside any transaction after COMMIT, and a pooled
+ * connection someone released inside a transaction is rolled back before a group starts on it.
  */
 export class WriterConnection {
   private readonly sqlite: SqliteDriver | undefined;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly warn: (message: string) => void,
+  ) {
     this.sqlite =
       dataSource.options.type === 'better-sqlite3'
         ? (dataSource.driver as unknown as SqliteDriver)
@@ -42,7 +55,24 @@ export class WriterConnection {
   async open(): Promise<QueryRunner> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
+    if (!this.outsideTransaction(runner)) {
+      // Its writes were never committed and must not be committed with the group's; its locks
+      // would otherwise be held until the connection happened to be used again.
+      await runner.query('ROLLBACK');
+      this.warn(
+        'a pooled connection was handed back inside a transaction (released without COMMIT or ROLLBACK); rolled it back before writing',
+      );
+    }
     return runner;
+  }
+
+  /** Whether the connection is outside any transaction, as the engine (not TypeORM) reports it. */
+  outsideTransaction(runner: QueryRunner): boolean {
+    if (this.sqlite) return !this.sqlite.databaseConnection.inTransaction;
+    const status = (
+      runner as PostgresRunner
+    ).databaseConnection?.getTransactionStatus?.();
+    return status === undefined || status === null || status === 'I';
   }
 
   /**

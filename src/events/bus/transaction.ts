@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { TransactionClosedError } from '../errors/transaction-closed.error.js';
+import { TransactionControlError } from '../errors/transaction-control.error.js';
 import type { EventStore } from '../store/event-store.js';
 import type { AppendOptions } from '../store/new-event.js';
 import type { StoredEvent } from '../store/stored-event.js';
@@ -12,7 +13,10 @@ import type { EventPreparer, Publishable } from './event-preparer.js';
  */
 export interface Transaction {
   readonly manager: EntityManager;
-  /** The raw query runner, for stores that write with their own SQL (checkpoints, dead letters). */
+  /**
+   * The query runner, for stores that write with their own SQL (checkpoints, dead letters). Its
+   * transaction is the writer's: starting, ending or releasing it throws TransactionControlError.
+   */
   readonly queryRunner: QueryRunner;
   /**
    * Appends events in this unit. A stale expected version throws ConcurrencyError and, unless
@@ -25,11 +29,13 @@ export interface Transaction {
 }
 
 /**
- * The writer's Transaction. Once the unit ends, manager and append refuse further use, so code
- * that outlives its unit (a timed-out handler) cannot write into someone else's transaction.
+ * The writer's Transaction. Once the unit ends, manager, queryRunner and append refuse further
+ * use, so code that outlives its unit (a timed-out handler) cannot write into someone else's
+ * transaction; and the unit can never start, end or release the transaction it runs in.
  */
 export class UnitTransaction implements Transaction {
   readonly manager: EntityManager;
+  readonly queryRunner: QueryRunner;
   /** Events this unit created, handed to the dispatcher once the transaction commits. */
   readonly appended: StoredEvent[] = [];
   private open = true;
@@ -40,14 +46,12 @@ export class UnitTransaction implements Transaction {
     private readonly store: EventStore,
     private readonly preparer: EventPreparer,
   ) {
-    this.manager = dataSource.createEntityManager(
-      guard(runner, () => this.open),
+    this.queryRunner = guard(
+      runner,
+      () => this.open,
+      () => this.manager,
     );
-  }
-
-  get queryRunner(): QueryRunner {
-    this.assertOpen();
-    return this.runner;
+    this.manager = dataSource.createEntityManager(this.queryRunner);
   }
 
   async append(
@@ -80,11 +84,31 @@ export class UnitTransaction implements Transaction {
   }
 }
 
-function guard(runner: QueryRunner, isOpen: () => boolean): QueryRunner {
+/** What only the writer may call on the runner of a group (see TransactionControlError). */
+const WRITER_ONLY = new Set<PropertyKey>([
+  'startTransaction',
+  'commitTransaction',
+  'rollbackTransaction',
+  'release',
+]);
+
+/**
+ * The runner as a unit sees it: every method refused once the unit ended, transaction control
+ * always, and its `manager` the unit's own (the runner's would bypass this guard).
+ */
+function guard(
+  runner: QueryRunner,
+  isOpen: () => boolean,
+  manager: () => EntityManager,
+): QueryRunner {
   return new Proxy(runner, {
     get(target, property) {
+      if (property === 'manager') return manager();
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
+      if (WRITER_ONLY.has(property))
+        return () =>
+          Promise.reject(new TransactionControlError(String(property)));
       return (...args: unknown[]) => {
         if (!isOpen()) throw new TransactionClosedError();
         return (value as (...parameters: unknown[]) => unknown).apply(

@@ -76,7 +76,9 @@ export class GroupCommitWriter implements OnApplicationBootstrap {
       this.unitTimeoutMs,
       this.logger,
     );
-    const connection = new WriterConnection(dataSource);
+    const connection = new WriterConnection(dataSource, (message) =>
+      this.logger.warn(message),
+    );
     const settler = new GroupSettler(
       { dataSource, connection, store, preparer },
       feed,

@@ -37,6 +37,14 @@ export class GroupAbortedError extends Error {
   }
 }
 
+/** COMMIT was sent but the connection is still in the transaction: nothing was committed. */
+class CommitLeftTransactionOpenError extends Error {
+  constructor() {
+    super('COMMIT left the transaction open: the group was not committed');
+    this.name = 'CommitLeftTransactionOpenError';
+  }
+}
+
 export interface GroupCommitDependencies {
   dataSource: DataSource;
   connection: WriterConnection;
@@ -75,6 +83,8 @@ export async function commitGroup(
       transactionId === null ? undefined : { transactionId, outcome },
     );
   }
+  if (!deps.connection.outsideTransaction(runner))
+    throw new GroupAbortedError(new CommitLeftTransactionOpenError(), false);
   return outcome;
 }
 
