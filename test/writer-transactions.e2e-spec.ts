@@ -1,5 +1,6 @@
 import { DataSource, type QueryRunner } from 'typeorm';
 import { describe, expect, it } from 'vitest';
+import { UnitTimeoutError } from '../src/events/bus/writer/unit-timeout.js';
 import { UnitOfWork } from '../src/events/index.js';
 import { TransactionClosedError } from '../src/events/errors/transaction-closed.error.js';
 import { TransactionControlError } from '../src/events/errors/transaction-control.error.js';
@@ -140,3 +141,53 @@ describe('the writer owns its transaction', () => {
     },
   );
 });
+
+describe.skipIf(!onPostgres)(
+  'on PostgreSQL, a unit that outlives its timeout',
+  () => {
+    const TIMEOUT_MS = 300;
+    const api = useTestApp({ event: { handlers: { timeout: TIMEOUT_MS } } });
+
+    it('writes nothing once rolled back, even with an append still waiting on the database', async () => {
+      const dataSource = api.app.get(DataSource);
+      const lock = dataSource.createQueryRunner();
+      let unit: Promise<unknown>;
+      try {
+        // The append's first read waits for this lock past the unit's timeout: the writer rolls
+        // the unit back meanwhile, and the rest of the append runs after that rollback.
+        await lock.query('START TRANSACTION');
+        await lock.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
+        unit = api.app
+          .get(UnitOfWork)
+          .run((tx) =>
+            tx.append(
+              { type: 'writer.timed_out', data: {} },
+              { streamId: 'timed-out-1', expectedVersion: 'any' },
+            ),
+          )
+          .then(
+            () => 'committed',
+            (error: unknown) => error,
+          );
+        await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS * 2));
+        await lock.query('COMMIT');
+      } finally {
+        await lock.release();
+      }
+      expect(await unit).toBeInstanceOf(UnitTimeoutError);
+
+      const after = await published(api, {
+        type: 'writer.after_timeout',
+        data: {},
+      });
+      const events = await eventually(
+        async () => {
+          const all = await allEvents(api);
+          return all.some((event) => event.id === after.id) ? all : undefined;
+        },
+        { what: 'the next publish to be listed' },
+      );
+      expect(events.filter((e) => e.type === 'writer.timed_out')).toEqual([]);
+    });
+  },
+);

@@ -42,7 +42,7 @@ export class UnitTransaction implements Transaction {
 
   constructor(
     dataSource: DataSource,
-    private readonly runner: QueryRunner,
+    runner: QueryRunner,
     private readonly store: EventStore,
     private readonly preparer: EventPreparer,
   ) {
@@ -66,7 +66,9 @@ export class UnitTransaction implements Transaction {
       options ?? {},
       eventContext.current(),
     );
-    const [outcome] = await this.store.append(this.runner, [request]);
+    // On the guarded runner: an append still waiting on the database when its unit timed out
+    // and was rolled back must not go on to write into the group's transaction.
+    const [outcome] = await this.store.append(this.queryRunner, [request]);
     if (!outcome.ok) throw outcome.error;
     const { events: stored, created } = outcome.result;
     stored.forEach(
