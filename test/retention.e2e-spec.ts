@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EventBus } from '../src/events/index.js';
 import { RetentionService } from '../src/events/retention/retention.service.js';
 import {
   allEvents,
@@ -152,6 +153,71 @@ describe('retention', () => {
       stored: 0,
       retention: { pruned: 2 },
     });
+  });
+
+  it('prunes past the rows it keeps, batch after batch, up to the first recent event', async () => {
+    await boot(1);
+    const bus = api.app.get(EventBus);
+    // 12,000 events, every fourth in a stream (kept for good): the 9,000 others take two
+    // batches, the second starting past the stream rows the first left behind.
+    for (let chunk = 0; chunk < 24; chunk++)
+      await bus.publish(
+        Array.from({ length: 500 }, (_, index) => {
+          const n = chunk * 500 + index;
+          return n % 4 === 0
+            ? { type: 'other.kept', data: { n }, streamId: `kept-${n}` }
+            : { type: 'other.old', data: { n } };
+        }),
+      );
+    await ageEverything();
+    const fresh = await published(api, { type: 'other.event', id: 'fresh' });
+    await checkpointsSaved(() => fresh.position);
+
+    const report = await api.app.get(RetentionService).pruneNow();
+
+    expect(report?.pruned).toBe(9_000);
+    const left = await allEvents(api);
+    expect(left).toHaveLength(3_001);
+    expect(new Set(left.map((event) => event.type))).toEqual(
+      new Set(['other.kept', 'other.event']),
+    );
+  });
+
+  it('never prunes a recent event, even one recorded between older ones (a clock set back)', async () => {
+    await boot(1);
+    const events: CloudEvent[] = [];
+    for (let index = 0; index < 8; index++)
+      events.push(
+        await published(api, { type: 'other.event', id: `e-${index}` }),
+      );
+    await checkpointsSaved(() => events[7].position);
+    await ageEverything();
+    // e-3 and e-7 are recent; the rows between them were recorded "before" e-3.
+    const recent = [events[3], events[7]];
+    await api.app
+      .get(DataSource)
+      .query('UPDATE events SET recorded_at = ? WHERE id IN (?, ?)', [
+        new Date().toISOString(),
+        recent[0].id,
+        recent[1].id,
+      ]);
+
+    await api.app.get(RetentionService).pruneNow();
+
+    const left = ids(await allEvents(api));
+    expect(left).toEqual(expect.arrayContaining(ids(recent)));
+    expect(left).not.toContain(events[0].id);
+    expect(left).not.toContain(events[2].id);
+
+    // Once e-3 is old too, everything before e-7 goes.
+    await api.app
+      .get(DataSource)
+      .query('UPDATE events SET recorded_at = ? WHERE id = ?', [
+        LONG_AGO,
+        recent[0].id,
+      ]);
+    await api.app.get(RetentionService).pruneNow();
+    expect(ids(await allEvents(api))).toEqual([events[7].id]);
   });
 
   it('keeps everything when retention_days is 0', async () => {

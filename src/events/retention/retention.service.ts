@@ -15,8 +15,10 @@ import { GroupCommitWriter } from '../bus/writer/group-commit-writer.js';
 import { RetentionStore } from '../store/retention-store.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-// Each batch is one short transaction on the single writer, so publishers barely notice.
-const BATCH = 5_000;
+// Each batch is one short transaction on the single writer, so publishers barely notice: on
+// a 1M-event SQLite log, batches of 1,000 held the event loop at most 115 ms (5,000: 348 ms,
+// mostly the COMMIT writing the deleted index entries) and pruned 600k events in 4.3 s.
+const BATCH = 1_000;
 
 export interface PruneReport {
   /** Events recorded before this instant were old enough. */
@@ -85,27 +87,33 @@ export class RetentionService
       upToPosition,
       pruned: 0,
     };
+    // Rows from the first recent one on cannot be pruned: batches stop there instead of
+    // reading the whole log up to the checkpoints when little or nothing is old enough.
+    const below =
+      (await this.store.recentFrom(report.cutoff, 1, upToPosition)) ??
+      upToPosition + 1;
+    let after = 0;
     for (;;) {
-      const pruned = await this.writer.runUnit(
+      const batch = await this.writer.runUnit(
         async (tx) => {
-          const count = await this.store.pruneBatch(
+          const result = await this.store.pruneBatch(
             tx.queryRunner,
-            report.cutoff,
-            upTo,
+            { cutoff: report.cutoff, upTo, after, below },
             BATCH,
           );
-          if (count > 0) {
+          if (result.pruned > 0) {
             await this.store.recordRun(tx.queryRunner, {
               ...report,
-              pruned: count,
+              pruned: result.pruned,
             });
           }
-          return count;
+          return result;
         },
         { timeoutMs: null },
       );
-      report.pruned += pruned.value;
-      if (pruned.value < BATCH) break;
+      report.pruned += batch.value.pruned;
+      if (batch.value.pruned < BATCH || batch.value.last === null) break;
+      after = batch.value.last;
     }
     if (report.pruned > 0) {
       this.logger.log(

@@ -79,6 +79,15 @@ export class SqlDialect {
       : '1 = 1';
   }
 
+  /**
+   * A column no index may be chosen for (SQLite's unary plus; PostgreSQL plans by statistics).
+   * SQLite keeps none, so it takes `stream_id IS NULL` for a selective lookup on the stream
+   * index, then reads and sorts every event outside a stream, where the key range was the bound.
+   */
+  unindexed(column: string): string {
+    return this.kind === 'sqlite' ? `+${column}` : column;
+  }
+
   /** The transaction id as a select column (with a leading comma), or nothing on SQLite. */
   get txidColumn(): string {
     return this.kind === 'postgres' ? ', txid::text AS txid' : '';
