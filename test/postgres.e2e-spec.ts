@@ -92,6 +92,13 @@ describe.skipIf(!postgres.available)(
       );
     });
 
+    it('scrapes /metrics without SQLite WAL series: there is no WAL to checkpoint', async () => {
+      const response = await api.request({ method: 'GET', url: '/metrics' });
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toContain('events_write_buffer_capacity');
+      expect(response.body).not.toContain('sqlite_wal');
+    });
+
     it('publishes idempotently, filters by pattern and time, and survives a restart', async () => {
       const event = {
         type: 'shop.order_placed',

@@ -1,7 +1,17 @@
 import { statSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import {
+  afterEach,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  vi,
+  type MockInstance,
+} from 'vitest';
 import { EventBus } from '../src/events/index.js';
-import { eventCount } from './support/http.js';
+import { faultInjection, whileImmutable } from './support/faults.js';
+import { eventCount, publish } from './support/http.js';
 import {
   eventually,
   startTestApp,
@@ -12,6 +22,35 @@ import {
 const EVENTS = 1_000;
 /** About 1.6 MB of rows and index entries: some 400 pages, below the 1,000 SQLite waits for. */
 const PADDING = 'x'.repeat(1_000);
+
+const faults = faultInjection();
+
+/** The value of one sample line of the Prometheus text format, or undefined when absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((entry) => entry.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+async function scrape(api: TestApp): Promise<string> {
+  const response = await api.request({ method: 'GET', url: '/metrics' });
+  expect(response.statusCode).toBe(200);
+  return response.body;
+}
+
+async function passes(api: TestApp, outcome: 'ok' | 'failed') {
+  const text = await scrape(api);
+  return (
+    sample(text, `sqlite_wal_checkpoints_total{outcome="${outcome}"}`) ?? 0
+  );
+}
+
+/** Publishes `count` events over HTTP, each answered 201 (committed). */
+async function publishSome(api: TestApp, count: number, type: string) {
+  for (let n = 0; n < count; n++) {
+    const response = await publish(api, { type, data: { n } });
+    expect(response.statusCode, response.body).toBe(201);
+  }
+}
 
 /**
  * SQLite in WAL mode: committed pages reach the database file through checkpoints, which run
@@ -26,6 +65,7 @@ describe('WAL checkpoints on a real SQLite file', () => {
     directory = temporaryDirectory();
   });
   afterEach(async () => {
+    vi.restoreAllMocks();
     await api?.close();
     api = undefined;
     directory.cleanup();
@@ -52,4 +92,69 @@ describe('WAL checkpoints on a real SQLite file', () => {
     await api.restart();
     expect(await eventCount(api)).toBe(EVENTS);
   });
+
+  it('reports its passes on /metrics: the WAL frames, the last pass and how many ran', async () => {
+    api = await startTestApp(directory.path);
+    await publishSome(api, 5, 'wal.metrics');
+    const text = await eventually(
+      async () => {
+        const scraped = await scrape(api!);
+        return (sample(scraped, 'sqlite_wal_checkpointed_frames') ?? 0) > 0
+          ? scraped
+          : undefined;
+      },
+      { what: 'a pass that copied frames, in /metrics' },
+    );
+    expect(text).toContain('# TYPE sqlite_wal_checkpoints_total counter');
+    expect(
+      sample(text, 'sqlite_wal_checkpoints_total{outcome="ok"}'),
+    ).toBeGreaterThan(0);
+    expect(sample(text, 'sqlite_wal_checkpoints_total{outcome="failed"}')).toBe(
+      0,
+    );
+    expect(sample(text, 'sqlite_wal_frames')).toBeGreaterThanOrEqual(
+      sample(text, 'sqlite_wal_checkpointed_frames')!,
+    );
+    const lastPass = sample(
+      text,
+      'sqlite_wal_last_checkpoint_timestamp_seconds',
+    )!;
+    expect(Math.abs(lastPass - Date.now() / 1000)).toBeLessThan(60);
+  });
+
+  it.skipIf(!faults.available)(
+    `says once when passes fail on a database file that cannot be written, keeps every commit in the WAL, and says when they run again${faults.available ? '' : ` (skipped: ${faults.reason})`}`,
+    async () => {
+      const warnings: MockInstance = vi.spyOn(Logger.prototype, 'warn');
+      const notes: MockInstance = vi.spyOn(Logger.prototype, 'log');
+      const said = (spy: MockInstance, text: string) =>
+        spy.mock.calls.filter(([message]) => String(message).includes(text));
+      api = await startTestApp(directory.path);
+      await publishSome(api, 5, 'wal.before');
+      await eventually(async () => (await passes(api!, 'ok')) > 0, {
+        what: 'a pass that ran',
+      });
+
+      await whileImmutable(api.databasePath, async () => {
+        // Commits only append to the WAL: they are still acknowledged.
+        await publishSome(api!, 20, 'wal.during');
+        await eventually(async () => (await passes(api!, 'failed')) >= 3, {
+          what: 'failed passes in /metrics',
+        });
+        expect(said(warnings, 'WAL checkpoints are failing')).toHaveLength(1);
+      });
+      const okBefore = await passes(api, 'ok');
+
+      await eventually(
+        () => said(notes, 'WAL checkpoints run again after').length === 1,
+        { what: 'the recovery in the log' },
+      );
+      await eventually(async () => (await passes(api!, 'ok')) > okBefore, {
+        what: 'passes that ran again, in /metrics',
+      });
+      expect(said(warnings, 'WAL checkpoints are failing')).toHaveLength(1);
+      await api.restart();
+      expect(await eventCount(api)).toBe(25);
+    },
+  );
 });

@@ -51,5 +51,6 @@ function storage(config: ConfigService<AppConfig, true>): StorageSettings {
     }),
   ],
   providers: [WalCheckpoints],
+  exports: [WalCheckpoints],
 })
 export class DatabaseModule {}

@@ -11,6 +11,7 @@ import {
   type EventsHealth,
   type EventsTelemetry,
 } from '../events/index.js';
+import type { WalCheckpointStats } from '../database/wal-checkpointer.js';
 import { BoundedLabels } from './bounded-labels.js';
 
 const HTTP_METHODS = new Set([
@@ -129,6 +130,46 @@ export class EventMetrics implements EventsTelemetry {
   /** Where lags and the write buffer are read from at each scrape. */
   observe(health: EventsHealth): void {
     this.health = health;
+  }
+
+  /**
+   * SQLite's WAL checkpoints, read from the checkpointer's counters at each scrape. Registered
+   * only when the store is SQLite, so a PostgreSQL instance shows no sqlite_* series.
+   */
+  observeWalCheckpoints(source: () => WalCheckpointStats | undefined): void {
+    const registers = [this.registry];
+    const passes: Counter<'outcome'> = new Counter({
+      name: 'sqlite_wal_checkpoints_total',
+      help: 'WAL checkpoint passes (every 100 ms), by outcome: ok, or failed (I/O error, full disk)',
+      labelNames: ['outcome'] as const,
+      registers,
+      collect: () => {
+        const stats = source();
+        if (stats === undefined) return;
+        passes.reset();
+        passes.inc({ outcome: 'ok' }, stats.passes.ok);
+        passes.inc({ outcome: 'failed' }, stats.passes.failed);
+      },
+    });
+    const frames: Gauge = new Gauge({
+      name: 'sqlite_wal_frames',
+      help: 'Frames (pages) in the WAL at the last checkpoint pass that ran',
+      registers,
+      collect: () => frames.set(source()?.walFrames ?? 0),
+    });
+    const copied: Gauge = new Gauge({
+      name: 'sqlite_wal_checkpointed_frames',
+      help: 'Frames of the WAL copied into the database file at the last checkpoint pass that ran',
+      registers,
+      collect: () => copied.set(source()?.checkpointedFrames ?? 0),
+    });
+    const lastPassed: Gauge = new Gauge({
+      name: 'sqlite_wal_last_checkpoint_timestamp_seconds',
+      help: 'Unix time of the last checkpoint pass that ran (0 before the first)',
+      registers,
+      collect: () =>
+        lastPassed.set((source()?.lastPassedAt?.getTime() ?? 0) / 1000),
+    });
   }
 
   committed(events: readonly { readonly type: string }[]): void {
