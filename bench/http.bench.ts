@@ -32,6 +32,8 @@ const rounds = intEnv('BENCH_HTTP_ROUNDS', 3);
 const warmupSeconds = intEnv('BENCH_HTTP_WARMUP_SECONDS', 2);
 const catchUpMs = intEnv('BENCH_HTTP_CATCHUP_MS', 60_000);
 const profileDir = process.env.BENCH_PROFILE_DIR;
+/** The sides run under the profiler, one after the other; scripts/run-bench.js summarises each. */
+const PROFILED_ROUTES = ['publish', 'live', 'list'] as const;
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const appMain = process.env.BENCH_APP_MAIN ?? join(root, 'dist', 'main.js');
 const apiKey = process.env.API_KEY ?? 'nesk_bench-key-for-this-run-only';
@@ -294,7 +296,7 @@ async function measure(servers: Servers): Promise<void> {
 
 async function profile(servers: Servers): Promise<void> {
   const windows: Record<string, unknown> = {};
-  for (const name of ['publish', 'list']) {
+  for (const name of PROFILED_ROUTES) {
     const target = TARGETS.find((t) => t.name === name);
     if (!target) continue;
     await load(servers, target, warmupSeconds);

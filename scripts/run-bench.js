@@ -237,6 +237,13 @@ async function benchmark(
   return result;
 }
 
+/** The HTTP benchmark's profiled sides (PROFILED_ROUTES in bench/http.bench.ts), by summary key. */
+const HTTP_PROFILE_KEYS = {
+  publish: 'httpPublish',
+  live: 'httpLive',
+  list: 'httpList',
+};
+
 async function profiles() {
   const { newestProfile, summarizeProfile } = await import(
     pathToFileURL(join(buildDir, 'bench', 'cpu-profile.js')).href
@@ -272,10 +279,10 @@ async function profiles() {
     });
     if (result) {
       const file = newestProfile(dir);
-      for (const side of ['publish', 'live']) {
+      for (const [side, key] of Object.entries(HTTP_PROFILE_KEYS)) {
         if (!result[side]) continue;
         const { run: measured, window } = result[side];
-        summaries[side === 'publish' ? 'httpPublish' : 'httpLive'] = {
+        summaries[key] = {
           reqPerSec: measured.reqPerSec,
           serverCpuShare: measured.serverCpuShare,
           requests: measured.ok,
@@ -642,10 +649,15 @@ function profileText(title, summary) {
     'Project functions on the stack (inclusive):',
     '',
     table(['%', 'ms', 'function', 'where'], project),
-    '',
-    'SQLite statements in the same window (time in better-sqlite3 run/all, COMMIT includes the sync to disk):',
-    '',
-    table(['ms', 'executions', 'prepares', 'statement'], statements),
+    // The HTTP profiles run dist/main.js as shipped, without the statement counter.
+    ...(statements.length === 0
+      ? []
+      : [
+          '',
+          'SQLite statements in the same window (time in better-sqlite3 run/all, COMMIT includes the sync to disk):',
+          '',
+          table(['ms', 'executions', 'prepares', 'statement'], statements),
+        ]),
   ].join('\n');
 }
 
@@ -747,6 +759,7 @@ if (profileSummaries.throughput) {
 for (const [key, route] of [
   ['httpPublish', 'POST /events'],
   ['httpLive', 'GET /health/live'],
+  ['httpList', 'GET /events?limit=20'],
 ]) {
   const summary = profileSummaries[key];
   if (!summary) continue;

@@ -6,7 +6,7 @@ import {
 } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from './common/ids/uuid-v7.js';
 import { AppModule } from './app.module.js';
 import { currentTerminal, usePrettyLogs } from './logging/pretty-logs.js';
 import { registerLivePage } from './live/live-page.js';

@@ -93,6 +93,16 @@ export class EventMetrics implements EventsTelemetry {
     registers: [this.registry],
   });
 
+  /**
+   * Each answered request's series, found by one string key instead of prom-client hashing a
+   * labels object per observation; bounded as the labels are (methods, route templates and
+   * 'unmatched', status codes).
+   */
+  private readonly httpSeries = new Map<
+    string,
+    ReturnType<Histogram<'method' | 'route' | 'status'>['labels']>
+  >();
+
   constructor(maxTypes: number) {
     this.types = new BoundedLabels(maxTypes, isDeclaredEventType);
     collectDefaultMetrics({ register: this.registry });
@@ -203,13 +213,17 @@ export class EventMetrics implements EventsTelemetry {
     status: number,
     durationMs: number,
   ): void {
-    this.httpDuration.observe(
-      {
-        method: HTTP_METHODS.has(method) ? method : 'other',
+    const known = HTTP_METHODS.has(method) ? method : 'other';
+    const key = `${known} ${status} ${route}`;
+    let series = this.httpSeries.get(key);
+    if (series === undefined) {
+      series = this.httpDuration.labels({
+        method: known,
         route: route ?? 'unmatched',
         status: String(status),
-      },
-      durationMs / 1000,
-    );
+      });
+      this.httpSeries.set(key, series);
+    }
+    series.observe(durationMs / 1000);
   }
 }

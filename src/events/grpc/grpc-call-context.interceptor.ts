@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import type { Metadata } from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../common/ids/uuid-v7.js';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
 import { eventContext, type EventContext } from '../bus/event-context.js';
 import {

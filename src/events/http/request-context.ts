@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../common/ids/uuid-v7.js';
 import { reasonPhrase } from '../../common/http/error-response.js';
 import { principalOf } from '../../security/principal.js';
 import { eventContext, type EventContext } from '../bus/event-context.js';

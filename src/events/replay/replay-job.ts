@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../common/ids/uuid-v7.js';
 
 export type ReplayState = 'running' | 'completed' | 'failed' | 'cancelled';
 

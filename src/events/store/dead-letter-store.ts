@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../common/ids/uuid-v7.js';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
 import {
   MESSAGE_BODY_LIMIT,

@@ -1,4 +1,4 @@
-import { newEventId } from './event-id.js';
+import { uuidv7 } from '../../common/ids/uuid-v7.js';
 import {
   isRfc3339,
   isStorableDate,
@@ -122,7 +122,7 @@ export function prepareEvent(
       `${fieldPath(field, 'type')} must be lower-case words joined by '.', '_' or '-' (e.g. user.registered), at most 255 characters`,
     );
   }
-  const id = input.id ?? newEventId();
+  const id = input.id ?? uuidv7();
   const source = input.source ?? defaults.source;
   requireText(id, field, 'id');
   requireText(source, field, 'source');

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../common/ids/uuid-v7.js';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
 import type { LogCursor } from './event-cursor.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../common/ids/uuid-v7.js';
 import { InvalidInputError } from '../../common/errors/domain-error.js';
 import { READ_DATA_SOURCE } from '../../database/read-data-source.js';
 import { UnitOfWork } from '../../events/index.js';

@@ -1,12 +1,14 @@
 import { randomFillSync } from 'node:crypto';
 
 /**
- * UUIDv7 ids for events that bring none (RFC 9562: 48-bit Unix milliseconds, then a counter
- * seeded at random each millisecond, then random bits), generated in the same layout and order
- * as `uuid`'s v7(). Every published event needs one, and the library's version cost about as
- * much as preparing the rest of the event: a 16-byte slice of its random pool, a byte array and
- * some twenty string concatenations per id. Here random bytes are drawn 1,024 ids at a time
- * and each id is written as ASCII into one buffer and read out as one flat string.
+ * UUIDv7 ids (RFC 9562: 48-bit Unix milliseconds, then a counter seeded at random each
+ * millisecond, then random bits), generated in the same layout and order as `uuid`'s v7(), for
+ * every id the application makes: each request's id, each event that brings none, rows. Every
+ * published event and every request needs one, and the library's version cost about as much as
+ * preparing the rest of the event: a 16-byte slice of its random pool, a byte array and some
+ * twenty string concatenations per id. Here random bytes are drawn 1,024 ids at a time and each
+ * id is written as ASCII into one buffer and read out as one flat string. Ids from one process
+ * are strictly increasing, whatever they identify.
  */
 const RANDOM_BYTES_PER_ID = 10;
 const IDS_PER_REFILL = 1_024;
@@ -22,7 +24,7 @@ for (const dash of [8, 13, 18, 23]) text[dash] = 0x2d; // '-'
 let lastMs = Number.NEGATIVE_INFINITY;
 let sequence = 0;
 
-export function newEventId(): string {
+export function uuidv7(): string {
   if (randomOffset === random.length) {
     randomFillSync(random);
     randomOffset = 0;
