@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   expectClientError,
   getJson,
+  listable,
   published,
   registerUser,
   stats,
@@ -145,6 +146,7 @@ describe('monitoring', () => {
   describe('GET /events/:id/status', () => {
     it('lists every matching subscription as delivered once handled', async () => {
       const user = await registerUser(api, 'status@example.com');
+      await listable(api);
       const event = (await getJson(api, `/events?aggregate_id=user-${user.id}`))
         .events[0];
 

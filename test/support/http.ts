@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { expect } from 'vitest';
 import { eventually, type TestApp, type TestResponse } from './test-app.js';
 
@@ -70,14 +71,36 @@ export async function getJson<T = any>(api: TestApp, url: string): Promise<T> {
 }
 
 /**
+ * On PostgreSQL, GET /events lists an event once no transaction that was running anywhere in
+ * the cluster when it committed is still running (docs/postgresql.md, "What is not"): other
+ * test files' transactions, in databases of their own, hold it back for a moment under load.
+ * Waits until every event committed so far is listable, so that a test reads its own writes.
+ */
+export async function listable(api: TestApp): Promise<void> {
+  const database = api.app.get(DataSource);
+  if (database.options.type !== 'postgres') return;
+  await eventually(
+    async () => {
+      const [{ waiting }] = await database.query<{ waiting: boolean }[]>(
+        'SELECT EXISTS (SELECT 1 FROM events WHERE txid >= pg_snapshot_xmin(pg_current_snapshot())) AS waiting',
+      );
+      return !waiting;
+    },
+    { what: 'every committed event to be listable' },
+  );
+}
+
+/**
  * Reads every page of GET /events for `query` (without `after`/`limit`), following `next`,
- * and returns the events in the order the pages delivered them.
+ * and returns the events in the order the pages delivered them: every event committed before
+ * the call (see listable).
  */
 export async function allEvents(
   api: TestApp,
   query: Record<string, string> = {},
   pageSize = 1000,
 ): Promise<CloudEvent[]> {
+  await listable(api);
   const events: CloudEvent[] = [];
   let after: number | null | undefined;
   for (let page = 0; page < 1000; page++) {
