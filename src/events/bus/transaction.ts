@@ -1,11 +1,11 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { TransactionClosedError } from '../errors/transaction-closed.error.js';
-import { TransactionControlError } from '../errors/transaction-control.error.js';
 import type { EventStore } from '../store/event-store.js';
 import type { AppendOptions } from '../store/new-event.js';
 import type { StoredEvent } from '../store/stored-event.js';
 import { eventContext } from './event-context.js';
 import type { EventPreparer, Publishable } from './event-preparer.js';
+import { unitRunner } from './unit-runner.js';
 
 /**
  * One unit of work inside a (group) commit: domain writes through `manager` and events through
@@ -46,7 +46,7 @@ export class UnitTransaction implements Transaction {
     private readonly store: EventStore,
     private readonly preparer: EventPreparer,
   ) {
-    this.queryRunner = guard(
+    this.queryRunner = unitRunner(
       runner,
       () => this.open,
       () => this.manager,
@@ -84,40 +84,4 @@ export class UnitTransaction implements Transaction {
   private assertOpen(): void {
     if (!this.open) throw new TransactionClosedError();
   }
-}
-
-/** What only the writer may call on the runner of a group (see TransactionControlError). */
-const WRITER_ONLY = new Set<PropertyKey>([
-  'startTransaction',
-  'commitTransaction',
-  'rollbackTransaction',
-  'release',
-]);
-
-/**
- * The runner as a unit sees it: every method refused once the unit ended, transaction control
- * always, and its `manager` the unit's own (the runner's would bypass this guard).
- */
-function guard(
-  runner: QueryRunner,
-  isOpen: () => boolean,
-  manager: () => EntityManager,
-): QueryRunner {
-  return new Proxy(runner, {
-    get(target, property) {
-      if (property === 'manager') return manager();
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      if (WRITER_ONLY.has(property))
-        return () =>
-          Promise.reject(new TransactionControlError(String(property)));
-      return (...args: unknown[]) => {
-        if (!isOpen()) throw new TransactionClosedError();
-        return (value as (...parameters: unknown[]) => unknown).apply(
-          target,
-          args,
-        );
-      };
-    },
-  });
 }

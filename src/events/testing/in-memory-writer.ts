@@ -3,6 +3,7 @@ import { eventContext } from '../bus/event-context.js';
 import type { EventPreparer, Publishable } from '../bus/event-preparer.js';
 import { EventWriter } from '../bus/event-writer.js';
 import type { Transaction } from '../bus/transaction.js';
+import { unitRunner } from '../bus/unit-runner.js';
 import { TransactionClosedError } from '../errors/transaction-closed.error.js';
 import type { UnitResult } from '../bus/writer/group-commit-writer.js';
 import type { AppendRequest, AppendResult } from '../store/event-store.js';
@@ -39,7 +40,12 @@ export class InMemoryEventWriter extends EventWriter {
     return this.exclusive(async () => {
       const runner = this.database?.createQueryRunner();
       await runner?.startTransaction();
-      const tx = new InMemoryTransaction(this.log, this.preparer, runner);
+      const tx = new InMemoryTransaction(
+        this.log,
+        this.preparer,
+        this.database,
+        runner,
+      );
       try {
         const value = await work(tx);
         await runner?.commitTransaction();
@@ -62,19 +68,35 @@ export class InMemoryEventWriter extends EventWriter {
   }
 }
 
-/** A unit's transaction: appends are prepared by the bus's EventPreparer, as in UnitTransaction. */
+/**
+ * A unit's transaction: appends are prepared by the bus's EventPreparer, and its query runner
+ * is guarded as in UnitTransaction (no transaction control, nothing once the unit ended), so a
+ * handler that would break the application's writer fails its unit test the same way.
+ */
 class InMemoryTransaction implements Transaction {
   readonly appended: StoredEvent[] = [];
   private open = true;
+  private readonly runner: QueryRunner | undefined;
+  private readonly unitManager: EntityManager | undefined;
 
   constructor(
     private readonly log: InMemoryEventLog,
     private readonly preparer: EventPreparer,
-    private readonly runner: QueryRunner | undefined,
-  ) {}
+    database: DataSource | undefined,
+    runner: QueryRunner | undefined,
+  ) {
+    if (database === undefined || runner === undefined) return;
+    this.runner = unitRunner(
+      runner,
+      () => this.open,
+      () => this.manager,
+    );
+    this.unitManager = database.createEntityManager(this.runner);
+  }
 
   get manager(): EntityManager {
-    return this.database().manager;
+    this.database();
+    return this.unitManager as EntityManager;
   }
 
   get queryRunner(): QueryRunner {

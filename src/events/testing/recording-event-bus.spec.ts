@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { IsInt, Min } from 'class-validator';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { DomainEvent } from '../bus/domain-event.decorator.js';
 import { eventContext } from '../bus/event-context.js';
 import { ConcurrencyError } from '../errors/concurrency.error.js';
 import { EventValidationError } from '../errors/event-validation.error.js';
+import { TransactionClosedError } from '../errors/transaction-closed.error.js';
+import { TransactionControlError } from '../errors/transaction-control.error.js';
 import { CommandHandler } from '../sourcing/command-handler.js';
 import { provideRecordingEvents } from './index.js';
 import { RecordingEventBus } from './recording-event-bus.js';
@@ -120,6 +123,36 @@ describe('RecordingEventBus: the real bus over an in-memory log', () => {
       'parcel.registered',
     ]);
     expect(await bus.streams.version('parcel-1')).toBe(1);
+  });
+
+  it('guards a unit’s query runner as the application’s writer does: no transaction of its own, nothing after the unit', async () => {
+    const database = await new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+    }).initialize();
+    try {
+      const bus = new RecordingEventBus({ database });
+      expect(
+        await bus.unitOfWork.run((tx) => tx.manager.query('SELECT 1 AS one')),
+      ).toEqual([{ one: 1 }]);
+      await expect(
+        bus.unitOfWork.run((tx) => tx.queryRunner.startTransaction()),
+      ).rejects.toBeInstanceOf(TransactionControlError);
+      await expect(
+        bus.unitOfWork.run((tx) =>
+          tx.manager.transaction((inner) => inner.query('SELECT 1')),
+        ),
+      ).rejects.toBeInstanceOf(TransactionControlError);
+
+      let leaked: QueryRunner | undefined;
+      await bus.unitOfWork.run((tx) => {
+        leaked = tx.queryRunner;
+        return Promise.resolve();
+      });
+      expect(() => leaked?.query('SELECT 1')).toThrow(TransactionClosedError);
+    } finally {
+      await database.destroy();
+    }
   });
 
   it('says so when a unit touches a database it was not given', async () => {
