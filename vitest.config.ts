@@ -13,6 +13,7 @@ const ON_POSTGRES_TOO = [
   'test/orders.e2e-spec.ts',
   'test/monitoring.e2e-spec.ts',
   'test/writer-transactions.e2e-spec.ts',
+  'test/retention.e2e-spec.ts',
 ];
 
 /**

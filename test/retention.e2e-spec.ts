@@ -33,12 +33,23 @@ describe('retention', () => {
 
   afterEach(() => probe.reset());
 
-  /** Every event so far was recorded long ago, as far as retention can tell. */
-  async function ageEverything(): Promise<void> {
-    await api.app
-      .get(DataSource)
-      .query('UPDATE events SET recorded_at = ?', [LONG_AGO]);
+  /** Sets when events were recorded: all of them, or those with the given ids. */
+  async function recordedAt(at: string, ids: string[] = []): Promise<void> {
+    const database = api.app.get(DataSource);
+    const postgres = database.options.type === 'postgres';
+    const placeholder = (n: number) => (postgres ? `$${n}` : '?');
+    const where =
+      ids.length === 0
+        ? ''
+        : ` WHERE id IN (${ids.map((_, n) => placeholder(n + 2)).join(', ')})`;
+    await database.query(
+      `UPDATE events SET recorded_at = ${placeholder(1)}${where}`,
+      [at, ...ids],
+    );
   }
+
+  /** Every event so far was recorded long ago, as far as retention can tell. */
+  const ageEverything = () => recordedAt(LONG_AGO);
 
   /** Waits until the saved checkpoints are where the test expects them. */
   async function checkpointsSaved(expected: (name: string) => number) {
@@ -194,13 +205,7 @@ describe('retention', () => {
     await ageEverything();
     // e-3 and e-7 are recent; the rows between them were recorded "before" e-3.
     const recent = [events[3], events[7]];
-    await api.app
-      .get(DataSource)
-      .query('UPDATE events SET recorded_at = ? WHERE id IN (?, ?)', [
-        new Date().toISOString(),
-        recent[0].id,
-        recent[1].id,
-      ]);
+    await recordedAt(new Date().toISOString(), ids(recent));
 
     await api.app.get(RetentionService).pruneNow();
 
@@ -210,12 +215,7 @@ describe('retention', () => {
     expect(left).not.toContain(events[2].id);
 
     // Once e-3 is old too, everything before e-7 goes.
-    await api.app
-      .get(DataSource)
-      .query('UPDATE events SET recorded_at = ? WHERE id = ?', [
-        LONG_AGO,
-        recent[0].id,
-      ]);
+    await recordedAt(LONG_AGO, [recent[0].id]);
     await api.app.get(RetentionService).pruneNow();
     expect(ids(await allEvents(api))).toEqual([events[7].id]);
   });
