@@ -199,13 +199,18 @@ export function stats(api: TestApp): Promise<StatsBody> {
   return getJson<StatsBody>(api, '/events/stats');
 }
 
-/** Waits until every durable subscription has handled the whole log. */
+/**
+ * Waits until every durable subscription has handled the whole log: at the head, and with no
+ * event counted after its checkpoint (on PostgreSQL lag counts by transaction id and position,
+ * and a subscription can reach the head's position a moment before its lag reads 0).
+ */
 export async function waitForDelivery(api: TestApp): Promise<StatsBody> {
   return eventually(
     async () => {
       const current = await stats(api);
       return current.subscriptions.every(
-        (subscription) => subscription.position === current.head,
+        (subscription) =>
+          subscription.position === current.head && subscription.lag === 0,
       )
         ? current
         : undefined;
