@@ -1,12 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { failTimes, Probe, probeModule } from './support/probe.js';
+import { sample, scrape as scrapeApp } from './support/metrics.js';
 import { eventually, useTestApp } from './support/test-app.js';
-
-/** The value of one sample line of the Prometheus text format, or undefined when absent. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((entry) => entry.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 describe('GET /metrics', () => {
   const probe = new Probe();
@@ -34,14 +29,7 @@ describe('GET /metrics', () => {
     return response.json<{ id: string }>();
   }
 
-  async function scrape(): Promise<string> {
-    const response = await api.request({ method: 'GET', url: '/metrics' });
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['content-type']).toMatch(
-      /^text\/plain; version=0\.0\.4/,
-    );
-    return response.body;
-  }
+  const scrape = () => scrapeApp(api);
 
   let text: string;
   let failing: { id: string };

@@ -12,6 +12,7 @@ import {
 import { EventBus } from '../src/events/index.js';
 import { faultInjection, whileImmutable } from './support/faults.js';
 import { eventCount, publish } from './support/http.js';
+import { sample, scrape } from './support/metrics.js';
 import {
   eventually,
   startTestApp,
@@ -24,18 +25,6 @@ const EVENTS = 1_000;
 const PADDING = 'x'.repeat(1_000);
 
 const faults = faultInjection();
-
-/** The value of one sample line of the Prometheus text format, or undefined when absent. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((entry) => entry.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
-async function scrape(api: TestApp): Promise<string> {
-  const response = await api.request({ method: 'GET', url: '/metrics' });
-  expect(response.statusCode).toBe(200);
-  return response.body;
-}
 
 async function passes(api: TestApp, outcome: 'ok' | 'failed') {
   const text = await scrape(api);

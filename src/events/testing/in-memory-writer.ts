@@ -95,8 +95,12 @@ class InMemoryTransaction implements Transaction {
   }
 
   get manager(): EntityManager {
-    this.database();
-    return this.unitManager as EntityManager;
+    this.assertOpen();
+    if (this.unitManager === undefined)
+      throw new Error(
+        'this in-memory unit of work has no database: give RecordingEventBus a DataSource',
+      );
+    return this.unitManager;
   }
 
   get queryRunner(): QueryRunner {
@@ -127,15 +131,6 @@ class InMemoryTransaction implements Transaction {
 
   close(): void {
     this.open = false;
-  }
-
-  private database(): QueryRunner {
-    this.assertOpen();
-    if (!this.runner)
-      throw new Error(
-        'this in-memory unit of work has no database: give RecordingEventBus a DataSource',
-      );
-    return this.runner;
   }
 
   private assertOpen(): void {
